@@ -1,0 +1,1 @@
+"""Reference deployment of django_apisec: a small notes/projects/tasks API."""

@@ -1,0 +1,140 @@
+"""Settings of the reference deployment, configured from the environment (12-factor).
+
+Every variable is optional in development. In production (``APISEC_PROFILE=production``)
+``DJANGO_SECRET_KEY`` and ``APISEC_JWT_SIGNING_KEY`` are required (``harden()`` refuses to start
+without them) and ``REDIS_URL`` / ``DATABASE_URL`` must point at Redis and PostgreSQL for
+``check --deploy`` to pass. See docs/testproject.rst.
+"""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from django_apisec.hardening import harden
+
+BASE_DIR = Path(__file__).resolve().parent
+PROFILE = os.environ.get("APISEC_PROFILE", "development")
+
+
+def _list(name, default=""):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _development_secret(name):
+    """A random secret generated once per checkout, kept out of git; development only."""
+    path = BASE_DIR / ".dev-secrets.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    if name not in stored:
+        stored[name] = secrets.token_urlsafe(64)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stored))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return stored[name]
+
+
+if os.environ.get("DJANGO_SECRET_KEY"):
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+elif PROFILE == "development":
+    SECRET_KEY = _development_secret("SECRET_KEY")
+# In production a missing DJANGO_SECRET_KEY is reported by harden() below.
+
+ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "corsheaders",
+    "drf_spectacular",
+    "django_apisec",
+    "testproject.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "testproject.urls"
+WSGI_APPLICATION = "testproject.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=600,
+        conn_health_checks=True,
+    )
+}
+
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+APISEC_TRUSTED_PROXIES = _list("APISEC_TRUSTED_PROXIES")
+CORS_ALLOWED_ORIGINS = _list("CORS_ALLOWED_ORIGINS")
+
+REST_FRAMEWORK = {
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("APISEC_RATE_ANON", "120/min"),
+        "user": os.environ.get("APISEC_RATE_USER", "1200/min"),
+        "login_ip": os.environ.get("APISEC_RATE_LOGIN_IP", "20/min"),
+        "login_account": os.environ.get("APISEC_RATE_LOGIN_ACCOUNT", "10/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django_apisec testproject",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if os.environ.get("APISEC_JWT_SIGNING_KEY"):
+    SIMPLE_JWT = {"SIGNING_KEY": os.environ["APISEC_JWT_SIGNING_KEY"]}
+elif PROFILE == "development":
+    SIMPLE_JWT = {"SIGNING_KEY": _development_secret("APISEC_JWT_SIGNING_KEY")}
+
+harden(globals(), profile=PROFILE)
