@@ -1,0 +1,232 @@
+"""Object ownership: declare once on a view who owns its objects; every action is scoped.
+
+``owner_field`` is a lookup path from the view's model to the user model: ``"owner"`` or, through
+relations, ``"project__owner"``. The queryset of every action (list, retrieve, update, destroy,
+custom detail actions, counts, filters, search, ordering) is filtered to the requester's objects,
+so another user's object is a 404 identical to a missing one. Paths through many-valued relations
+are filtered with ``EXISTS`` so that rows are never duplicated.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from django_apisec.serializers import StrictFieldsMixin
+from django_apisec.signals import owner_bypass_used
+
+logger = logging.getLogger("django_apisec.security")
+
+
+@dataclass(frozen=True)
+class OwnerPath:
+    """A resolved ``owner_field``: its segments and whether it crosses a many-valued relation."""
+
+    model: type[Model]
+    path: str
+    segments: tuple[str, ...]
+    multi_valued: bool
+
+    @property
+    def direct(self) -> bool:
+        """Whether the owner is a field of the model itself (``"owner"``)."""
+        return len(self.segments) == 1
+
+    @property
+    def head(self) -> str:
+        """The first relation of the path, e.g. ``"project"`` in ``"project__owner"``."""
+        return self.segments[0]
+
+    @property
+    def tail(self) -> str:
+        """The rest of the path, relative to the model ``head`` points to."""
+        return "__".join(self.segments[1:])
+
+
+@functools.cache
+def resolve_owner_path(model: type[Model], path: str) -> OwnerPath:
+    """Validate ``path`` on ``model``: every segment a relation, the last one to the user model."""
+    if not path:
+        raise ImproperlyConfigured(f"owner_field is empty for {model.__name__}.")
+    current: type[Model] = model
+    multi_valued = False
+    segments = tuple(path.split("__"))
+    for segment in segments:
+        try:
+            field = current._meta.get_field(segment)
+        except FieldDoesNotExist as exc:
+            raise ImproperlyConfigured(
+                f"owner_field {path!r}: {current.__name__} has no field {segment!r}."
+            ) from exc
+        if not field.is_relation or field.related_model is None:
+            raise ImproperlyConfigured(
+                f"owner_field {path!r}: {current.__name__}.{segment} is not a relation."
+            )
+        multi_valued = multi_valued or bool(field.many_to_many or field.one_to_many)
+        current = field.related_model  # type: ignore[assignment]
+    if current is not get_user_model():
+        raise ImproperlyConfigured(
+            f"owner_field {path!r} on {model.__name__} leads to {current.__name__}, "
+            "not to the user model."
+        )
+    return OwnerPath(model, path, segments, multi_valued)
+
+
+def owned_by(queryset: QuerySet[Any], owner_field: str, user: Any) -> QuerySet[Any]:
+    """``queryset`` narrowed to the objects ``user`` owns; nothing for an anonymous user."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    owner = resolve_owner_path(queryset.model, owner_field)
+    if owner.multi_valued:
+        # A join through a to-many relation would repeat rows; EXISTS keeps one query, no dupes.
+        matching = queryset.model._default_manager.filter(pk=OuterRef("pk"), **{owner_field: user})
+        return queryset.filter(Exists(matching))
+    return queryset.filter(**{owner_field: user})
+
+
+def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:
+    """Whether ``user`` owns ``obj`` through ``owner_field``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    owner = resolve_owner_path(type(obj), owner_field)
+    if owner.multi_valued:
+        return type(obj)._default_manager.filter(pk=obj.pk, **{owner_field: user}).exists()
+    target: Any = obj
+    for segment in owner.segments:
+        target = getattr(target, segment, None)
+        if target is None:
+            return False
+    return bool(target.pk == user.pk)
+
+
+class OwnerBypass:
+    """A policy that lets some requests see objects they do not own (never by default).
+
+    Subclasses implement :meth:`applies`. Every use sends ``owner_bypass_used`` and writes a
+    security log record, so a bypass is never silent.
+    """
+
+    def applies(self, request: Request, view: Any) -> bool:  # pragma: no cover - abstract
+        """Whether this request may skip owner scoping."""
+        raise NotImplementedError
+
+
+class StaffMayRead(OwnerBypass):
+    """Staff users may read (safe methods only) every object; writes stay owner-scoped."""
+
+    def applies(self, request: Request, view: Any) -> bool:
+        """Staff, and a safe method."""
+        return bool(request.method in ("GET", "HEAD", "OPTIONS") and request.user.is_staff)
+
+
+class OwnedQuerysetMixin:
+    """Scope a DRF generic view or viewset to the requester's objects.
+
+    Set ``owner_field`` (``"owner"`` or a path such as ``"project__owner"``). Optional:
+    ``owner_bypass`` (a sequence of :class:`OwnerBypass` classes, empty by default) and
+    ``owned_relations`` (serializer field name -> owner path on the related model) for relations a
+    client chooses that are not on the owner path itself.
+    """
+
+    owner_field: str = ""
+    allow_owner_transfer: bool = False
+    owner_bypass: Sequence[type[OwnerBypass]] = ()
+    owned_relations: dict[str, str] = {}  # noqa: RUF012 - read-only class default
+    request: Request
+
+    def get_queryset(self) -> QuerySet[Any]:
+        """The view's queryset, filtered to what the requester owns."""
+        queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        policy = self._applicable_bypass()
+        if policy is not None:
+            return queryset
+        return owned_by(queryset, self.owner_field, self.request.user)
+
+    def _applicable_bypass(self) -> OwnerBypass | None:
+        for policy_class in self.owner_bypass:
+            policy = policy_class()
+            if policy.applies(self.request, self):
+                logger.warning(
+                    "owner bypass %s used by user %s on %s",
+                    type(policy).__name__,
+                    getattr(self.request.user, "pk", None),
+                    self.request.path,
+                    extra={"event": "owner_bypass", "policy": type(policy).__name__},
+                )
+                owner_bypass_used.send(
+                    sender=type(self),
+                    request=self.request,
+                    view=self,
+                    policy=policy,
+                    user=self.request.user,
+                )
+                return policy
+        return None
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """The serializer, its client-chosen relations narrowed to the requester's objects."""
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        owner = self._owner_path()
+        relations = dict(self.owned_relations)
+        if not owner.direct:
+            relations.setdefault(owner.head, owner.tail)
+        child = getattr(serializer, "child", serializer)  # many=True wraps in a ListSerializer
+        fields = child.fields
+        for name, path in relations.items():
+            field = fields.get(name)
+            if field is None or field.read_only:
+                continue
+            relation = getattr(field, "child_relation", field)
+            if getattr(relation, "queryset", None) is not None:
+                relation.queryset = owned_by(relation.queryset, path, self.request.user)
+        return serializer
+
+    def _owner_path(self) -> OwnerPath:
+        queryset = getattr(self, "queryset", None)
+        if queryset is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a `queryset` attribute.")
+        return resolve_owner_path(queryset.model, self.owner_field)
+
+    def _reject_client_owner(self) -> None:
+        owner = self._owner_path()
+        data = self.request.data
+        if not owner.direct or self.allow_owner_transfer or not hasattr(data, "keys"):
+            return
+        if owner.head not in data.keys():  # noqa: SIM118 - QueryDict is not a Mapping
+            return
+        serializer = self.get_serializer()
+        field = serializer.fields.get(owner.head)
+        if isinstance(serializer, StrictFieldsMixin) and (field is None or field.read_only):
+            return  # the strict serializer lists it together with every other bad key
+        raise serializers.ValidationError(
+            {owner.head: ["The owner is set from the request and cannot be sent."]}
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """Refuse a client-sent owner, then create."""
+        self._reject_client_owner()
+        return super().create(request, *args, **kwargs)  # type: ignore[misc]
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """Refuse an ownership change (unless ``allow_owner_transfer``), then update."""
+        self._reject_client_owner()
+        return super().update(request, *args, **kwargs)  # type: ignore[misc]
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        """Save with the requester as owner (a direct owner field is never taken from input)."""
+        owner = self._owner_path()
+        if owner.direct:
+            serializer.save(**{owner.head: self.request.user})
+        else:
+            serializer.save()

@@ -1,0 +1,13 @@
+"""Signals django_apisec sends. Receivers observe; enforcement never depends on them.
+
+Every signal is sent with keyword arguments only; they are documented in ``docs/signals.rst``.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: An ownership bypass policy let a request see objects it does not own.
+#: Arguments: ``request`` (the DRF request), ``view`` (the view instance), ``policy`` (the
+#: :class:`~django_apisec.ownership.OwnerBypass` instance that applied), ``user``.
+owner_bypass_used = Signal()

@@ -1,0 +1,28 @@
+"""Every check id is documented exactly once, and every documented id exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django_apisec.checks import MESSAGES
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "checks"
+HEADING = re.compile(r"^(apisec\.[EW]\d{3}) — ", re.MULTILINE)
+
+
+def documented_ids() -> list[str]:
+    """The ids that head a section in docs/checks/*.rst, in file order."""
+    return [m for page in sorted(DOCS.glob("*.rst")) for m in HEADING.findall(page.read_text())]
+
+
+def test_every_id_documented_once() -> None:
+    ids = documented_ids()
+    assert sorted(ids) == sorted(set(ids)), "an id is documented twice"
+    assert set(ids) == set(MESSAGES)
+
+
+def test_every_message_has_a_hint_and_its_level_matches_its_id() -> None:
+    for id_, message in MESSAGES.items():
+        assert message.hint, id_
+        assert id_[len("apisec.")] == ("E" if message.is_serious() else "W"), id_
