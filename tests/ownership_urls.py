@@ -98,7 +98,15 @@ class ProjectViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet[Project])
         return ProjectSerializer
 
 
+class LeakyNoteViewSet(viewsets.ModelViewSet[Note]):
+    """No scoping at all: what the isolation helper must catch."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+
+
 router = SimpleRouter()
+router.register("leaky-notes", LeakyNoteViewSet, basename="leaky-note")
 router.register("notes", NoteViewSet, basename="note")
 router.register("handwritten-notes", HandwrittenNoteViewSet, basename="handwritten-note")
 router.register("careless-notes", CarelessNoteViewSet, basename="careless-note")

@@ -1,0 +1,53 @@
+"""The importable isolation helper passes on scoped viewsets and catches a leaky one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from django_apisec.testing import assert_owner_isolation
+from testproject.api.models import Note, Project, Task
+from tests import ownership_urls
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.ownership_urls")]
+
+
+@pytest.fixture
+def users() -> tuple[Any, Any]:
+    model = get_user_model()
+    return model.objects.create_user("alice"), model.objects.create_user("bob")
+
+
+def test_scoped_viewsets_pass(users: tuple[Any, Any]) -> None:
+    alice, bob = users
+    assert_owner_isolation(
+        ownership_urls.NoteViewSet,
+        "/api/notes/",
+        owner=alice,
+        intruder=bob,
+        make_object=lambda user: Note.objects.create(owner=user, title="t"),
+        payload={"title": "changed"},
+    )
+    assert_owner_isolation(
+        ownership_urls.TaskViewSet,
+        "/api/tasks",
+        owner=alice,
+        intruder=bob,
+        make_object=lambda user: Task.objects.create(
+            project=Project.objects.create(owner=user, name="p"), title="t"
+        ),
+    )
+
+
+def test_a_leaky_viewset_is_caught(users: tuple[Any, Any]) -> None:
+    alice, bob = users
+    with pytest.raises(AssertionError, match="list shows the object|answers 200"):
+        assert_owner_isolation(
+            ownership_urls.LeakyNoteViewSet,
+            "/api/leaky-notes/",
+            owner=alice,
+            intruder=bob,
+            make_object=lambda user: Note.objects.create(owner=user, title="t"),
+        )
