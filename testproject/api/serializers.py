@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from django_apisec.serializers import StrictFieldsMixin
 from testproject.api.models import Note, Project, Task
 
 
@@ -11,7 +12,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     owner = serializers.ReadOnlyField(source="owner.username")
 
     class Meta:
@@ -20,7 +21,7 @@ class NoteSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     owner = serializers.ReadOnlyField(source="owner.username")
 
     class Meta:
@@ -29,18 +30,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    # The view's owner_field ("project__owner") narrows `project` to the requester's projects.
     class Meta:
         model = Task
         fields = ["id", "project", "title", "done"]
         read_only_fields = ["id"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        # A task may only go into one of the requester's own projects; a foreign project id
-        # fails exactly like a nonexistent one.
-        owned = Project.objects.filter(owner=user) if user and user.is_authenticated else None
-        fields["project"].queryset = owned if owned is not None else Project.objects.none()
-        return fields

@@ -1,8 +1,9 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
+from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_apisec.ownership import OwnedQuerysetMixin
 from django_apisec.permissions import public
 from testproject.api.models import Note, Project, Task
 from testproject.api.serializers import (
@@ -32,34 +33,28 @@ class MeView(APIView):
         return Response(UserSerializer(request.user).data)
 
 
-class OwnedViewSet(viewsets.ModelViewSet):
-    """Scopes every action to the requester's objects (replaced by OwnedQuerysetMixin later)."""
+class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
+    """The requester's notes; search with ?search=, sort with ?ordering=."""
 
-    owner_lookup = "owner"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset.none()
-        return self.queryset.filter(**{self.owner_lookup: self.request.user})
-
-
-class NoteViewSet(OwnedViewSet):
-    queryset = Note.objects.all()
+    queryset = Note.objects.select_related("owner")
     serializer_class = NoteSerializer
+    owner_field = "owner"
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["title", "body"]
+    ordering_fields = ["id", "title", "created_at", "updated_at"]
 
-    def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
 
+class ProjectViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
+    """The requester's projects."""
 
-class ProjectViewSet(OwnedViewSet):
-    queryset = Project.objects.all()
+    queryset = Project.objects.select_related("owner")
     serializer_class = ProjectSerializer
-
-    def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
+    owner_field = "owner"
 
 
-class TaskViewSet(OwnedViewSet):
-    queryset = Task.objects.select_related("project")
+class TaskViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
+    """Tasks in the requester's projects."""
+
+    queryset = Task.objects.all()
     serializer_class = TaskSerializer
-    owner_lookup = "project__owner"
+    owner_field = "project__owner"
