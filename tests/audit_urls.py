@@ -12,6 +12,7 @@ router = DefaultRouter()
 router.include_root_view = False
 router.register("list-open", v.ListOpenViewSet, basename="list-open")
 router.register("public-viewset", v.PublicViewSet, basename="public-viewset")
+router.register("writes-only", v.ReadOnlyViaMethodsViewSet, basename="writes-only")
 router.register("unscoped-notes", v.UnscopedNoteViewSet, basename="unscoped-note")
 router.register("owner-field-notes", v.OwnerFieldNoteViewSet, basename="owner-field-note")
 router.register("mixin-notes", v.MixinScopedNoteViewSet, basename="mixin-note")
@@ -34,6 +35,7 @@ anonymous = [
     path("exploding-permission/", v.ExplodingPermissionView.as_view()),
     path("exploding-init/", v.ExplodingInitView.as_view()),
     path("no-methods/", v.NoMethodsView.as_view()),
+    path("methods-disabled/", v.MethodsDisabledView.as_view()),
     path("open-function/", v.open_function),
     path("public-function/", v.public_function),
     path("django-function/", v.django_function),

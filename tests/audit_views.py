@@ -280,6 +280,28 @@ class ExplodingInitView(APIView):
         return Response({})
 
 
+class MethodsDisabledView(APIView):
+    """Anonymous POST would pass, but POST is answered 405 before permissions run."""
+
+    permission_classes = [ReadOnlyForAnonymous]
+    http_method_names = ["post", "options"]
+
+    def get(self, request):
+        return Response({})
+
+    def post(self, request):
+        return Response({})
+
+
+class ReadOnlyViaMethodsViewSet(viewsets.ModelViewSet):
+    """Anonymous reads pass its permission, but only writes are enabled."""
+
+    queryset = Task.objects.all()
+    serializer_class = SafeTaskSerializer
+    permission_classes = [ReadOnlyForAnonymous]
+    http_method_names = ["post", "put", "options"]
+
+
 class NoMethodsView(APIView):
     """Only OPTIONS: nothing to audit."""
 

@@ -49,6 +49,8 @@ EXPECTED: dict[Any, set[str]] = {
     v.ExplodingPermissionView: set(),
     v.ExplodingInitView: set(),
     v.NoMethodsView: set(),
+    v.MethodsDisabledView: set(),
+    v.ReadOnlyViaMethodsViewSet: set(),
     v.ListOpenViewSet: {"apisec.E501"},
     v.PublicViewSet: set(),
     v.open_function.cls: {"apisec.E501"},
@@ -282,6 +284,7 @@ class NoModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         {"queryset": Note.objects.all(), "filter_backends": None, "permission_classes": None},
         {"queryset": Note.objects.all(), "owner_field": gettext_lazy("owner")},
         {"initkwargs_are_ignored": True},
+        {"http_method_names": "get", "permission_classes": [AllowAny]},
     ],
     ids=",".join,
 )

@@ -242,9 +242,11 @@ def _first_per_view(
 
 
 def _allowed_methods(view_route: ViewRoute) -> list[str]:
+    # A method missing from http_method_names is answered 405 before any permission runs.
+    enabled = _names(getattr(view_route.view_class, "http_method_names", None))
     if view_route.actions is not None:
-        return [m for m in AUDITED_METHODS if m in view_route.actions]
-    return [m for m in AUDITED_METHODS if hasattr(view_route.view_class, m)]
+        return [m for m in AUDITED_METHODS if m in enabled and m in view_route.actions]
+    return [m for m in AUDITED_METHODS if m in enabled and hasattr(view_route.view_class, m)]
 
 
 def _anonymous_request(method: str, route: str) -> Request:
@@ -296,9 +298,9 @@ def _anonymous_access(view_route: ViewRoute) -> CheckMessage | None:
 
 def _distinct_behaviours(routes: Iterable[ViewRoute]) -> Iterator[ViewRoute]:
     """One route per view class and action map: format-suffix twins behave the same."""
-    seen: set[tuple[type[APIView], tuple[tuple[str, str], ...]]] = set()
+    seen: set[tuple[type[APIView], str]] = set()
     for view_route in routes:
-        key = (view_route.view_class, tuple(sorted((view_route.actions or {}).items())))
+        key = (view_route.view_class, repr(sorted(map(str, (view_route.actions or {}).items()))))
         if key not in seen:
             seen.add(key)
             yield view_route
