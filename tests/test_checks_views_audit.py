@@ -154,6 +154,8 @@ def test_messages_name_the_route_and_the_methods(audit_messages: list[CheckMessa
     viewset = message_for(audit_messages, v.AllFieldsNoteViewSet, "apisec.E501")
     assert "(GET)" in viewset.msg
     assert "audit/router/all-notes/" in viewset.msg
+    function = message_for(audit_messages, v.open_function.cls, "apisec.E501")
+    assert function.msg.startswith("tests.audit_views.open_function at audit/open-function/ ")
     no_permissions = message_for(audit_messages, v.NoPermissionsView, "apisec.E501")
     assert "(DELETE)" in no_permissions.msg
 

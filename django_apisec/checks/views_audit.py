@@ -134,8 +134,14 @@ class ViewRoute:
 
     @property
     def label(self) -> str:
-        """The view's dotted path, for messages."""
-        return f"{self.view_class.__module__}.{self.view_class.__qualname__}"
+        """The view's dotted path, for messages.
+
+        ``@api_view`` renames its generated class after the function but leaves ``__qualname__``
+        pointing into DRF; the function's name is the one the reader can find.
+        """
+        name, qualname = self.view_class.__name__, self.view_class.__qualname__
+        shown = qualname if qualname.rsplit(".", 1)[-1] == name else name
+        return f"{self.view_class.__module__}.{shown}"
 
 
 def _pattern_text(pattern: Any) -> str:
