@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
-from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
@@ -18,6 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from django_apisec.checks import cors
 from tests.conftest import NOT_OVERRIDDEN, DeployIds
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 CORS = "corsheaders.middleware.CorsMiddleware"
 COMMON = "django.middleware.common.CommonMiddleware"
@@ -72,7 +74,11 @@ def test_credentialed_front_end_is_accepted(deploy_ids: DeployIds) -> None:
         ({}, {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://app\.example\.com"]}, "apisec.E303"),
         (
             {},
-            {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://a\.example\.com$|^https://b\.example\.com"]},
+            {
+                "CORS_ALLOWED_ORIGIN_REGEXES": [
+                    r"^https://a\.example\.com$|^https://b\.example\.com"
+                ]
+            },
             "apisec.E303",
         ),
         ({}, {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://app.example\.com$"]}, "apisec.W304"),
@@ -83,7 +89,11 @@ def test_credentialed_front_end_is_accepted(deploy_ids: DeployIds) -> None:
             "apisec.E305",
         ),
         ({}, {"CORS_ALLOWED_ORIGINS": ["null"]}, "apisec.E307"),
-        ({}, {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^(https://app\.example\.com|null)$"]}, "apisec.E307"),
+        (
+            {},
+            {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^(https://app\.example\.com|null)$"]},
+            "apisec.E307",
+        ),
         ({}, without_cors_middleware, "apisec.E308"),
         ({}, cors_after(COMMON), "apisec.E309"),
         ({}, cors_after(WHITENOISE), "apisec.E309"),
@@ -144,7 +154,7 @@ def test_allow_all_with_credentials_fails_check_deploy(production_settings: dict
         ("", False),
     ],
 )
-def test_is_end_anchored(pattern: str, anchored: bool) -> None:  # noqa: FBT001
+def test_is_end_anchored(pattern: str, anchored: bool) -> None:
     assert cors.is_end_anchored(pattern) is anchored
 
 
@@ -165,7 +175,7 @@ def test_is_end_anchored(pattern: str, anchored: bool) -> None:  # noqa: FBT001
         (r"^https://app\.example\.com.", True),
     ],
 )
-def test_has_bare_host_dot(pattern: str, bare: bool) -> None:  # noqa: FBT001
+def test_has_bare_host_dot(pattern: str, bare: bool) -> None:
     assert cors.has_bare_host_dot(pattern) is bare
 
 
