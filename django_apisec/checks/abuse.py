@@ -145,7 +145,7 @@ def cache_backend(alias: str) -> object:
 
 
 def drf_throttles_use_default_cache() -> bool:
-    """Whether DRF's default throttle classes include one of DRF's cache (``default``).
+    """Whether a class in DRF's ``DEFAULT_THROTTLE_CLASSES`` counts in the ``default`` cache.
 
     DRF's ``SimpleRateThrottle`` and its subclasses count in ``caches['default']``;
     django_apisec's own throttles count in ``APISEC_CACHE``.
