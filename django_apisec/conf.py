@@ -6,11 +6,28 @@ on import order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 
 PROFILES = ("development", "production")
+DEFAULT_MAX_PAGE_SIZE = 100
+
+
+def parse_trusted_proxies(value: Any) -> list[str]:
+    """``APISEC_TRUSTED_PROXIES`` as a list: a comma-separated string or an iterable of CIDRs.
+
+    ``None`` or any other non-iterable value means no trusted proxy: a misconfiguration must
+    never make a forged ``X-Forwarded-For`` believed.
+    """
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value, key=str)
+    if isinstance(value, (list, tuple)):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return []
 
 
 class ApisecSettings:
@@ -27,10 +44,7 @@ class ApisecSettings:
     @property
     def TRUSTED_PROXIES(self) -> list[str]:  # noqa: N802
         """CIDRs of the reverse proxies whose ``X-Forwarded-*`` headers are believed."""
-        value = self._get("TRUSTED_PROXIES", [])
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return [str(item) for item in value]
+        return parse_trusted_proxies(self._get("TRUSTED_PROXIES", []))
 
     @property
     def CACHE(self) -> str:  # noqa: N802
@@ -39,13 +53,25 @@ class ApisecSettings:
 
     @property
     def MAX_PAGE_SIZE(self) -> int:  # noqa: N802
-        """Largest page a client may ask for with ``?page_size=``."""
-        return int(self._get("MAX_PAGE_SIZE", 100))
+        """Largest page a client may ask for with ``?page_size=``.
+
+        A value that is not a positive integer falls back to the default: DRF reads a falsy
+        ``max_page_size`` as "no bound", which would let one request dump a whole table.
+        """
+        value = self._get("MAX_PAGE_SIZE", DEFAULT_MAX_PAGE_SIZE)
+        if isinstance(value, bool):
+            return DEFAULT_MAX_PAGE_SIZE
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_MAX_PAGE_SIZE
+        return size if size > 0 else DEFAULT_MAX_PAGE_SIZE
 
     @property
     def HARDENING_REPORT(self) -> dict[str, str]:  # noqa: N802
         """Where each hardened setting came from (written by ``harden()``)."""
-        return dict(self._get("HARDENING_REPORT", {}))
+        value = self._get("HARDENING_REPORT", {})
+        return dict(value) if isinstance(value, Mapping) else {}
 
 
 apisec_settings = ApisecSettings()

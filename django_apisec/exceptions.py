@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger("django_apisec.errors")
 
@@ -54,6 +55,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             exc_info=exc,
             extra={"request_id": rid},
         )
+        # Answering instead of raising would let ATOMIC_REQUESTS commit a half-done write.
+        set_rollback()
         # Error reporters (Sentry, the admins mailer) listen for this signal.
         got_request_exception.send(sender=None, request=django_request)
         return Response(

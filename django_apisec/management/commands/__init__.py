@@ -1,0 +1,1 @@
+"""``manage.py apisec_settings``."""
