@@ -36,11 +36,10 @@ def _development_secret(name):
     return stored[name]
 
 
-if os.environ.get("DJANGO_SECRET_KEY"):
-    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
-elif PROFILE == "development":
+# harden() reads DJANGO_SECRET_KEY and APISEC_JWT_SIGNING_KEY from the environment and refuses
+# to start in production without them; development falls back to per-checkout secrets.
+if PROFILE == "development" and not os.environ.get("DJANGO_SECRET_KEY"):
     SECRET_KEY = _development_secret("SECRET_KEY")
-# In production a missing DJANGO_SECRET_KEY is reported by harden() below.
 
 ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
@@ -132,9 +131,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if os.environ.get("APISEC_JWT_SIGNING_KEY"):
-    SIMPLE_JWT = {"SIGNING_KEY": os.environ["APISEC_JWT_SIGNING_KEY"]}
-elif PROFILE == "development":
+if PROFILE == "development" and not os.environ.get("APISEC_JWT_SIGNING_KEY"):
     SIMPLE_JWT = {"SIGNING_KEY": _development_secret("APISEC_JWT_SIGNING_KEY")}
 
 harden(globals(), profile=PROFILE)

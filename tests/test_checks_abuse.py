@@ -319,7 +319,7 @@ def test_forwarded_host_behind_a_trusted_proxy_passes() -> None:
         ({"10.0.0.0/8": True}, "not dict"),
         (["10.0.0.0/8", "proxy.internal"], "'proxy.internal'"),
         ("10.0.0.0/8,10.0.0.1/8", "'10.0.0.1/8'"),
-        ([""], "''"),
+        (["fe80::/200"], "'fe80::/200'"),
     ],
 )
 def test_invalid_trusted_proxies(value: object, problem: str) -> None:

@@ -1,4 +1,5 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,11 @@ class HealthView(APIView):
     )
     def get(self, request):
         return Response({"status": "ok"})
+
+
+@public
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema of the whole API."""
 
 
 class MeView(APIView):
