@@ -211,10 +211,7 @@ def class_value(cls: type[Any], attribute: str) -> Any:
     DRF's stock paginators copy ``REST_FRAMEWORK['PAGE_SIZE']`` into a class attribute when DRF
     is first imported, so for those the setting itself is read instead.
     """
-    found = definition(cls, attribute)
-    if found is None:
-        return None
-    definer, raw = found
+    definer, raw = definition(cls, attribute) or ("", None)
     if definer.startswith("rest_framework.") and attribute in {"page_size", "default_limit"}:
         return rest_framework_setting("PAGE_SIZE")
     if not isinstance(raw, property):
