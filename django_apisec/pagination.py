@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 from django_apisec.conf import apisec_settings
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 
 class BoundedPageNumberPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` pagination capped at ``APISEC_MAX_PAGE_SIZE``.
 
-    Both bounds are read at request time, so ``override_settings`` reaches them.
+    Both bounds are read at request time, so ``override_settings`` reaches them. A page number
+    that is not a page (``0``, ``-1``, ``abc``, a 5,000-digit number) is a 404, as in DRF.
     """
 
     page_size_query_param = "page_size"
 
-    @property  # type: ignore[override]
-    def page_size(self) -> int | None:
+    @property
+    def page_size(self) -> int | None:  # type: ignore[override]
         """``REST_FRAMEWORK["PAGE_SIZE"]``, read now rather than at import."""
-        return api_settings.PAGE_SIZE  # type: ignore[no-any-return]
+        size: int | None = api_settings.PAGE_SIZE
+        return size
 
-    @property  # type: ignore[override]
-    def max_page_size(self) -> int:
-        """The largest page a client may ask for."""
-        return apisec_settings.MAX_PAGE_SIZE
+    @property
+    def max_page_size(self) -> int | None:  # type: ignore[override]
+        """The largest page a client may ask for; ``None`` when the setting is unusable.
+
+        ``APISEC_MAX_PAGE_SIZE`` must be a positive integer: DRF treats a cap of 0 as no cap.
+        """
+        try:
+            bound = apisec_settings.MAX_PAGE_SIZE
+        except (TypeError, ValueError):
+            return None
+        return bound if bound >= 1 else None
+
+    def get_page_size(self, request: Request) -> int | None:
+        """The client's ``?page_size=``, capped; the default size when no cap is usable."""
+        if self.max_page_size is None:
+            # A broken bound must not become no bound (apisec.E108 reports it at deploy time).
+            return self.page_size
+        return super().get_page_size(request)
