@@ -52,20 +52,21 @@ class ApisecSettings:
         return str(self._get("CACHE", "default"))
 
     @property
-    def MAX_PAGE_SIZE(self) -> int:  # noqa: N802
-        """Largest page a client may ask for with ``?page_size=``.
+    def MAX_PAGE_SIZE(self) -> int | None:  # noqa: N802
+        """Largest page a client may ask for with ``?page_size=``; ``None`` when unusable.
 
-        A value that is not a positive integer falls back to the default: DRF reads a falsy
-        ``max_page_size`` as "no bound", which would let one request dump a whole table.
+        The value must be a positive integer. DRF reads a falsy ``max_page_size`` as "no bound",
+        so anything else is reported as ``None``: the paginator then ignores ``?page_size=``
+        (fails closed) and ``apisec.E108`` reports the setting.
         """
         value = self._get("MAX_PAGE_SIZE", DEFAULT_MAX_PAGE_SIZE)
         if isinstance(value, bool):
-            return DEFAULT_MAX_PAGE_SIZE
+            return None
         try:
             size = int(value)
         except (TypeError, ValueError):
-            return DEFAULT_MAX_PAGE_SIZE
-        return size if size > 0 else DEFAULT_MAX_PAGE_SIZE
+            return None
+        return size if size > 0 else None
 
     @property
     def HARDENING_REPORT(self) -> dict[str, str]:  # noqa: N802

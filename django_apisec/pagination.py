@@ -30,15 +30,8 @@ class BoundedPageNumberPagination(PageNumberPagination):
 
     @property
     def max_page_size(self) -> int | None:  # type: ignore[override]
-        """The largest page a client may ask for; ``None`` when the setting is unusable.
-
-        ``APISEC_MAX_PAGE_SIZE`` must be a positive integer: DRF treats a cap of 0 as no cap.
-        """
-        try:
-            bound = apisec_settings.MAX_PAGE_SIZE
-        except (TypeError, ValueError):
-            return None
-        return bound if bound >= 1 else None
+        """The largest page a client may ask for; ``None`` when the setting is unusable."""
+        return apisec_settings.MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int | None:
         """The client's ``?page_size=``, capped; the default size when no cap is usable."""
