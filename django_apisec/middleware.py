@@ -7,12 +7,15 @@ to sources), so a project keeps one configuration when it upgrades and switches 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+    from django.http import HttpRequest, HttpResponseBase
 
 HEADERS = (
     ("Content-Security-Policy", "SECURE_CSP"),

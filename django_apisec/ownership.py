@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from django_apisec.serializers import StrictFieldsMixin
 from django_apisec.signals import owner_bypass_used
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rest_framework.request import Request
+
 logger = logging.getLogger("django_apisec.security")
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def resolve_owner_path(model: type[Model], path: str) -> OwnerPath:
                 f"owner_field {path!r}: {current.__name__}.{segment} is not a relation."
             )
         multi_valued = multi_valued or bool(field.many_to_many or field.one_to_many)
-        current = field.related_model  # type: ignore[assignment]
+        current = field.related_model
     if current is not get_user_model():
         raise ImproperlyConfigured(
             f"owner_field {path!r} on {model.__name__} leads to {current.__name__}, "
@@ -81,16 +86,21 @@ def resolve_owner_path(model: type[Model], path: str) -> OwnerPath:
     return OwnerPath(model, path, segments, multi_valued)
 
 
-def owned_by(queryset: QuerySet[Any], owner_field: str, user: Any) -> QuerySet[Any]:
+def owned_by(queryset: QuerySet[M], owner_field: str, user: Any) -> QuerySet[M]:
     """``queryset`` narrowed to the objects ``user`` owns; nothing for an anonymous user."""
+    scoped: QuerySet[M]
     if user is None or not getattr(user, "is_authenticated", False):
-        return queryset.none()
-    owner = resolve_owner_path(queryset.model, owner_field)
+        scoped = queryset.none()
+        return scoped
+    model: type[Model] = queryset.model
+    owner = resolve_owner_path(model, owner_field)
     if owner.multi_valued:
         # A join through a to-many relation would repeat rows; EXISTS keeps one query, no dupes.
-        matching = queryset.model._default_manager.filter(pk=OuterRef("pk"), **{owner_field: user})
-        return queryset.filter(Exists(matching))
-    return queryset.filter(**{owner_field: user})
+        matching = model._default_manager.filter(pk=OuterRef("pk"), **{owner_field: user})
+        scoped = queryset.filter(Exists(matching))
+    else:
+        scoped = queryset.filter(**{owner_field: user})
+    return scoped
 
 
 def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:
@@ -99,7 +109,8 @@ def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:
         return False
     owner = resolve_owner_path(type(obj), owner_field)
     if owner.multi_valued:
-        return type(obj)._default_manager.filter(pk=obj.pk, **{owner_field: user}).exists()
+        manager = type(obj)._default_manager
+        return bool(manager.filter(pk=obj.pk, **{owner_field: user}).exists())
     target: Any = obj
     for segment in owner.segments:
         target = getattr(target, segment, None)
@@ -140,14 +151,14 @@ class OwnedQuerysetMixin:
     owner_field: str = ""
     allow_owner_transfer: bool = False
     owner_bypass: Sequence[type[OwnerBypass]] = ()
-    owned_relations: dict[str, str] = {}  # noqa: RUF012 - read-only class default
+    owned_relations: dict[str, str] = {}
     request: Request
 
     def get_queryset(self) -> QuerySet[Any]:
         """The view's queryset, filtered to what the requester owns."""
-        queryset: QuerySet[Any] = super().get_queryset()  # type: ignore[misc]
+        queryset = cast("QuerySet[Any]", super().get_queryset())  # type: ignore[misc]
         if getattr(self, "swagger_fake_view", False):
-            return queryset.none()
+            return queryset.none()  # type: ignore[no-any-return]
         policy = self._applicable_bypass()
         if policy is not None:
             return queryset

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rest_framework.permissions import AllowAny, BasePermission, BasePermissionMetaclass
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from django_apisec.ownership import is_owned_by
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 PUBLIC_ATTRIBUTE = "apisec_public"
 
@@ -49,15 +51,16 @@ class _OwnershipPermissionMetaclass(BasePermissionMetaclass):
     user before any object is seen, and admit anonymous users at the view level.
     """
 
-    def __invert__(cls) -> type[BasePermission]:  # type: ignore[override]
+    def __invert__(cls) -> type[BasePermission]:  # type: ignore[override]  # noqa: N805
         return _inverse(cls)
 
 
 @functools.cache
 def _inverse(operand: type[BasePermission]) -> type[BasePermission]:
-    return _OwnershipPermissionMetaclass(
+    inverse = _OwnershipPermissionMetaclass(
         f"Not{operand.__name__}", (_InversePermission,), {"operand": operand}
     )
+    return cast("type[BasePermission]", inverse)
 
 
 class OwnershipPermission(BasePermission, metaclass=_OwnershipPermissionMetaclass):

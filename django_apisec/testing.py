@@ -15,12 +15,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model
 from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from django.db.models import Model
 
 DETAIL_METHODS = ("get", "put", "patch", "delete")
 
@@ -52,7 +55,9 @@ def assert_owner_isolation(
     before = _snapshot(target)
     client = client_class()
     client.force_authenticate(intruder)
-    missing_pk = (type(target)._default_manager.order_by("-pk").values_list("pk", flat=True)[0]) + 10_000
+    missing_pk = (
+        (type(target)._default_manager.order_by("-pk").values_list("pk", flat=True)[0]) + 10_000
+    )
     base = base_url.rstrip("/") + "/"
 
     listing = client.get(base)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import runpy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -45,7 +45,7 @@ DeployIds = Callable[..., set[str]]
 
 
 @pytest.fixture
-def deploy_ids(production_settings: dict[str, Any]) -> Iterator[DeployIds]:
+def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
     """Run every deploy check on production settings plus overrides; return the apisec ids."""
 
     def run(**overrides: Any) -> set[str]:
@@ -55,4 +55,4 @@ def deploy_ids(production_settings: dict[str, Any]) -> Iterator[DeployIds]:
             messages = run_checks(include_deployment_checks=True)
         return {m.id for m in messages if m.id and m.id.startswith("apisec.")}
 
-    yield run
+    return run

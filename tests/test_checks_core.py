@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from tests.conftest import DeployIds
+if TYPE_CHECKING:
+    from tests.conftest import DeployIds
 
 
 def test_production_settings_pass(deploy_ids: DeployIds) -> None:

@@ -17,6 +17,7 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from django_apisec.checks import MESSAGES, views_audit
+from django_apisec.checks.views_audit import routes as audit_routes
 from testproject.api.models import Note, Task
 from tests import audit_views as v
 
@@ -226,7 +227,7 @@ def test_lookup_names_treat_any_key_as_secret() -> None:
 def audit_patterns(monkeypatch: pytest.MonkeyPatch, patterns: list[Any]) -> list[CheckMessage]:
     """Run the audit over ``patterns`` as the project's root URLconf."""
     monkeypatch.setattr(
-        views_audit, "get_resolver", lambda: URLResolver(RoutePattern(""), patterns)
+        audit_routes, "get_resolver", lambda: URLResolver(RoutePattern(""), patterns)
     )
     return run_audit()
 

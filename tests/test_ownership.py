@@ -168,7 +168,9 @@ def test_a_task_cannot_be_created_in_or_moved_into_another_users_project(
 
 
 def test_tasks_are_scoped_through_their_project(alice: Any, bob: Any) -> None:
-    foreign_task = Task.objects.create(project=Project.objects.create(name="p", owner=bob), title="x")
+    foreign_task = Task.objects.create(
+        project=Project.objects.create(name="p", owner=bob), title="x"
+    )
     own_project = Project.objects.create(name="q", owner=alice)
     client = client_for(alice)
     assert client.get(f"/api/tasks/{foreign_task.pk}/").status_code == 404

@@ -38,7 +38,9 @@ def people() -> dict[str, Any]:
     }
 
 
-def decide(permission: Any, user: Any, method: str, obj: Any, view: Any = None) -> tuple[bool, bool]:
+def decide(
+    permission: Any, user: Any, method: str, obj: Any, view: Any = None
+) -> tuple[bool, bool]:
     request = Request(getattr(APIRequestFactory(), method.lower())("/"))
     request.user = user
     view = view or View()

@@ -43,7 +43,7 @@ def test_scoped_viewsets_pass(users: tuple[Any, Any]) -> None:
 
 def test_a_leaky_viewset_is_caught(users: tuple[Any, Any]) -> None:
     alice, bob = users
-    with pytest.raises(AssertionError, match="list shows the object|answers 200"):
+    with pytest.raises(AssertionError, match=r"list shows the object|answers 200"):
         assert_owner_isolation(
             ownership_urls.LeakyNoteViewSet,
             "/api/leaky-notes/",

@@ -48,11 +48,13 @@ def test_every_route_isolates_users(
     alice_bob: tuple[Any, Any], viewset: Any, url: str, make: Any, payload: dict[str, Any]
 ) -> None:
     alice, bob = alice_bob
-    assert_owner_isolation(viewset, url, owner=alice, intruder=bob, make_object=make, payload=payload)
+    assert_owner_isolation(
+        viewset, url, owner=alice, intruder=bob, make_object=make, payload=payload
+    )
 
 
 def test_owner_in_body_and_unknown_keys_are_rejected(alice_bob: tuple[Any, Any]) -> None:
-    alice, bob = alice_bob
+    alice, _ = alice_bob
     client = APIClient()
     client.force_authenticate(alice)
     response = client.post("/api/notes/", {"title": "t", "owner": "bob", "pinned": True})

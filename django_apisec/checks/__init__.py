@@ -3,7 +3,7 @@
 Importing this package registers every check with Django (``AppConfig.ready()`` does it). Ids are
 grouped by hundreds: 0xx Django core, 1xx DRF, 2xx JWT, 3xx CORS, 4xx abuse controls and proxies,
 5xx views audit. Each id is declared once (see :mod:`django_apisec.checks.registry`) and
-documented once in ``docs/checks.rst``.
+documented once in ``docs/checks/*.rst``.
 """
 
 from __future__ import annotations

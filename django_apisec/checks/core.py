@@ -5,12 +5,14 @@ Where Django's own deploy checks only warn, these are errors when an attacker ga
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage
 
 from django_apisec.checks.registry import deploy_check, emit, error
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 E001 = error(
     "apisec.E001",
@@ -19,10 +21,9 @@ E001 = error(
 )
 E002 = error(
     "apisec.E002",
-    "SECRET_KEY is weak: {reason}. Sessions, password reset tokens and signed data can be "
-    "forged.",
+    "SECRET_KEY is weak: {reason}. Sessions, password reset tokens and signed data can be forged.",
     "Set DJANGO_SECRET_KEY to a random value of at least 50 characters, e.g. "
-    "python -c \"import secrets; print(secrets.token_urlsafe(64))\".",
+    'python -c "import secrets; print(secrets.token_urlsafe(64))".',
 )
 E003 = error(
     "apisec.E003",

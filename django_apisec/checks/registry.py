@@ -2,15 +2,17 @@
 
 Every message is declared once, as a module-level constant of its topic module, through
 :func:`error` or :func:`warning`; declaring an id twice fails at import. ``MESSAGES`` is what the
-documentation test compares with ``docs/checks.rst``.
+documentation test compares with ``docs/checks/*.rst``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
 
 MESSAGES: dict[str, CheckMessage] = {}
 
@@ -18,7 +20,7 @@ CheckFunction = Callable[..., Sequence[CheckMessage]]
 F = TypeVar("F", bound=CheckFunction)
 
 
-def _declare(level: type[CheckMessage], id_: str, msg: str, hint: str) -> CheckMessage:
+def _declare(level: type[Error | CheckWarning], id_: str, msg: str, hint: str) -> CheckMessage:
     if id_ in MESSAGES:
         raise RuntimeError(f"check id {id_} is declared twice")
     message = level(msg, hint=hint, id=id_)
@@ -33,14 +35,17 @@ def error(id_: str, msg: str, hint: str) -> CheckMessage:
 
 def warning(id_: str, msg: str, hint: str) -> CheckMessage:
     """Declare a warning: reported, but ``check --deploy`` still exits 0."""
-    return _declare(Warning, id_, msg, hint)
+    return _declare(CheckWarning, id_, msg, hint)
 
 
 def emit(template: CheckMessage, obj: Any = None, **details: object) -> CheckMessage:
     """Return a copy of a declared message, its text filled with ``details``."""
-    msg = template.msg.format(**details) if details else template.msg
-    hint = template.hint.format(**details) if details and template.hint else template.hint
-    return type(template)(msg, hint=hint, obj=obj, id=template.id)
+    message = copy.copy(template)
+    message.msg = template.msg.format(**details) if details else template.msg
+    if details and template.hint:
+        message.hint = template.hint.format(**details)
+    message.obj = obj
+    return message
 
 
 def deploy_check(func: F) -> F:

@@ -19,9 +19,7 @@ from testproject.api.serializers import (
 class HealthView(APIView):
     """Liveness probe."""
 
-    @extend_schema(
-        responses=inline_serializer("Health", {"status": serializers.CharField()})
-    )
+    @extend_schema(responses=inline_serializer("Health", {"status": serializers.CharField()}))
     def get(self, request):
         return Response({"status": "ok"})
 

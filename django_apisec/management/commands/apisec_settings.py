@@ -123,7 +123,7 @@ class Command(BaseCommand):
             "--json", action="store_true", help="Print a JSON document instead of a table."
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002
+    def handle(self, *args: Any, **options: Any) -> None:
         """Print the table or the JSON document."""
         rows = security_settings()
         profile = active_profile()

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 # Development-only demo accounts; the command refuses to run in production.
 DEMO_USERS = {
-    "alice": "alice-demo-passphrase",  # noqa: S105
-    "bob": "bob-demo-passphrase",  # noqa: S105
+    "alice": "alice-demo-passphrase",
+    "bob": "bob-demo-passphrase",
 }
 
 
