@@ -879,3 +879,11 @@ def test_every_core_check_is_registered() -> None:
         for word in (f.__doc__ or "").split(":")[0].replace("apisec.", "").split()
     }
     assert documented == {i for i in MESSAGES if i.startswith(("apisec.E0", "apisec.W0"))}
+
+
+def test_every_core_id_is_documented_once() -> None:
+    text = (ROOT / "docs" / "checks" / "core.rst").read_text()
+    headings = [line.split(" ", 1)[0] for line in text.splitlines() if line.startswith("apisec.")]
+    assert sorted(headings) == sorted(
+        i for i in MESSAGES if i.startswith(("apisec.E0", "apisec.W0"))
+    )
