@@ -431,7 +431,14 @@ def test_cookie_name_prefix_message_names_the_fix() -> None:
     with override_settings(SESSION_COOKIE_NAME="sid", CSRF_COOKIE_NAME="__Secure-csrftoken"):
         (message,) = core.check_cookie_name_prefix()
     assert "SESSION_COOKIE_NAME is 'sid'" in message.msg
+    assert "default name" not in message.msg
     assert "__Host-sessionid" in message.hint
+
+
+def test_cookie_name_prefix_message_names_a_default_name() -> None:
+    with override_settings(SESSION_COOKIE_NAME="sessionid", CSRF_COOKIE_NAME="__Host-csrftoken"):
+        (message,) = core.check_cookie_name_prefix()
+    assert "Django's default name" in message.msg
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,7 @@ W013 = warning(
     "apisec.W013",
     "{setting} is {name!r}, without a __Host- or __Secure- prefix: a sibling subdomain or a "
     "network attacker over http can plant this cookie (session fixation, CSRF token "
-    "injection), and a default name tells everyone the site runs Django.",
+    "injection){default}.",
     "Name it '__Host-{base}' (Secure, Path=/, no Domain), or '__Secure-{base}' when the cookie "
     "needs a Domain; harden(profile='production') does.",
 )
@@ -295,8 +295,8 @@ W039 = warning(
 )
 E040 = error(
     "apisec.E040",
-    "CSRF_TRUSTED_ORIGINS contains the wildcard origin {origin!r}: it is meant to trust "
-    "{scope}, so any site there can make authenticated unsafe requests (CSRF).",
+    "CSRF_TRUSTED_ORIGINS contains the wildcard origin {origin!r}, meant to trust {scope}: "
+    "any such site could make authenticated, state-changing requests for the user (CSRF).",
     "List exact origins, or subdomains of a domain you own, e.g. 'https://*.example.com'.",
 )
 
@@ -513,7 +513,10 @@ def check_cookie_name_prefix(**_kwargs: Any) -> list[CheckMessage]:
     for prefix, base in _cookies_in_use():
         name = getattr(settings, f"{prefix}_NAME", base)
         if isinstance(name, str) and not name.startswith(COOKIE_PREFIXES):
-            messages.append(emit(W013, setting=f"{prefix}_NAME", name=name, base=base))
+            default = ", and Django's default name tells everyone what runs" if name == base else ""
+            messages.append(
+                emit(W013, setting=f"{prefix}_NAME", name=name, base=base, default=default)
+            )
     return messages
 
 
