@@ -24,19 +24,29 @@ HEADERS = (
 
 
 def build_policy(config: Mapping[str, Any]) -> str:
-    """Render a ``SECURE_CSP``-style dict as a header value, as Django 6.0 does."""
+    """Render a ``SECURE_CSP``-style dict as a header value, as Django 6.0 does.
+
+    ``None`` or ``False`` omits a directive, ``True`` renders it without sources (e.g.
+    ``upgrade-insecure-requests``), a string is one source, a set is sorted so the header is the
+    same in every process, and an empty list omits the directive.
+    """
     directives = []
-    for directive, values in config.items():
-        if values is None or values is False:
+    for directive, value in config.items():
+        if value is None or value is False:
             continue
-        if values is True:
-            directives.append(directive)
+        if value is True:
+            directives.append(str(directive))
             continue
-        if isinstance(values, str):
-            values = [values]
-        elif isinstance(values, (set, frozenset)):
-            values = sorted(values)
-        directives.append(" ".join([directive, *map(str, values)]))
+        if isinstance(value, (set, frozenset)):
+            sources = sorted(value, key=str)
+        elif isinstance(value, (list, tuple)):
+            sources = list(value)
+        else:
+            sources = [value]
+        if not sources:
+            # An empty source list would mean 'none'; Django drops the directive instead.
+            continue
+        directives.append(" ".join([str(directive), *map(str, sources)]))
     return "; ".join(directives)
 
 
