@@ -34,8 +34,11 @@ def ensure_venv(extra: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     print(f"Installing django-apisec[{extra}] into {VENV} ...", flush=True)
+    # venv seeds an old pip (and, before Python 3.12, setuptools 65 with known CVEs that
+    # pip-audit reports); nothing builds with them, so bring both up to date.
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools"],
+        check=True,
     )
     subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]"], check=True
@@ -52,14 +55,16 @@ def demo(args: list[str]) -> int:
     subprocess.run([*manage, "create_demo_users"], check=True, env=env)
     port = args[0] if args else "8000"
     print(f"Demo API on http://127.0.0.1:{port}/api/health/ (Ctrl-C stops it)", flush=True)
-    return subprocess.run([*manage, "runserver", f"127.0.0.1:{port}"], env=env).returncode
+    return subprocess.run(
+        [*manage, "runserver", f"127.0.0.1:{port}"], env=env, check=False
+    ).returncode
 
 
 def test(args: list[str]) -> int:
     """Run the whole test suite with branch coverage."""
     ensure_venv("dev")
     command = [str(PYTHON), "-m", "pytest", "--cov", "--cov-report=term-missing", *args]
-    return subprocess.run(command, cwd=ROOT).returncode
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 def main() -> int:
