@@ -296,6 +296,10 @@ def _gunicorn_command() -> list[str]:
         "--workers", str(WORKERS),
         "--chdir", str(ROOT),
         "--graceful-timeout", "5",
+        # gunicorn itself believes X-Forwarded-Proto from 127.0.0.1 by default; trust nobody, so
+        # that https is Django's conclusion (SECURE_PROXY_SSL_HEADER, set by harden() because
+        # APISEC_TRUSTED_PROXIES is) and the tests exercise that.
+        "--forwarded-allow-ips", "",
         "testproject.wsgi:application",
     ]  # fmt: skip
     from gunicorn.config import KNOWN_SETTINGS
