@@ -34,7 +34,12 @@ def ensure_venv(extra: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     print(f"Installing django-apisec[{extra}] into {VENV} ...", flush=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    # venv seeds an old pip (and, before Python 3.12, setuptools 65 with known CVEs that
+    # pip-audit reports); nothing builds with them, so bring both up to date.
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools"],
+        check=True,
+    )
     subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]"], check=True
     )

@@ -1,0 +1,1 @@
+"""Integration tests: the testproject in production, against the real PostgreSQL and Redis."""
