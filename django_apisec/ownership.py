@@ -199,8 +199,11 @@ class OwnedQuerysetMixin:
             if field is None or field.read_only:
                 continue
             relation = getattr(field, "child_relation", field)
-            if getattr(relation, "queryset", None) is not None:
-                relation.queryset = owned_by(relation.queryset, path, self.request.user)
+            if getattr(relation, "queryset", None) is None:
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__}: serializer field {name!r} is not a writable relation."
+                )
+            relation.queryset = owned_by(relation.queryset, path, self.request.user)
         return serializer
 
     def _owner_path(self) -> OwnerPath:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from rest_framework import filters, serializers, viewsets
+from rest_framework import filters, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -42,6 +42,10 @@ class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet[Note]):
     filter_backends = [filters.SearchFilter, filters.OrderingFilter]
     search_fields = ["title", "body"]
     ordering_fields = ["id", "title"]
+
+    @action(detail=False, methods=["get"])
+    def stats(self, request):
+        return Response({"count": self.get_queryset().count()})
 
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
@@ -98,6 +102,26 @@ class ProjectViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet[Project])
         return ProjectSerializer
 
 
+class DetailOnlyNoteViewSet(
+    OwnedQuerysetMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[Note],
+):
+    """No list route: the isolation helper checks the detail routes only."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    owner_field = "owner"
+
+
+class TaskWithExtraRelationsViewSet(TaskViewSet):
+    """Declared relations the serializer does not have, or only reads, are left alone."""
+
+    owned_relations = {"labels": "owner", "id": "owner"}
+
+
 class LeakyNoteViewSet(viewsets.ModelViewSet[Note]):
     """No scoping at all: what the isolation helper must catch."""
 
@@ -106,6 +130,8 @@ class LeakyNoteViewSet(viewsets.ModelViewSet[Note]):
 
 
 router = SimpleRouter()
+router.register("detail-only-notes", DetailOnlyNoteViewSet, basename="detail-only-note")
+router.register("extra-tasks", TaskWithExtraRelationsViewSet, basename="extra-task")
 router.register("leaky-notes", LeakyNoteViewSet, basename="leaky-note")
 router.register("notes", NoteViewSet, basename="note")
 router.register("handwritten-notes", HandwrittenNoteViewSet, basename="handwritten-note")

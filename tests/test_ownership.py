@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from django_apisec.ownership import is_owned_by, owned_by, resolve_owner_path
 from django_apisec.signals import owner_bypass_used
 from testproject.api.models import Note, Project, Task
+from tests import ownership_urls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.ownership_urls")]
 User = get_user_model()
@@ -259,3 +260,49 @@ def test_is_owned_by(alice: Any, bob: Any) -> None:
     note = Note.objects.create(title="n", owner=alice)
     assert is_owned_by(note, "owner__groups__user", alice)
     assert not is_owned_by(note, "owner__groups__user", bob)
+
+
+def test_unsaved_or_ownerless_objects_are_owned_by_nobody(alice: Any) -> None:
+    assert not is_owned_by(Task(title="orphan"), "project__owner", alice)
+
+
+def test_schema_generation_sees_an_empty_queryset() -> None:
+    view = ownership_urls.NoteViewSet()
+    view.swagger_fake_view = True  # type: ignore[attr-defined]
+    view.request = None  # type: ignore[assignment]
+    assert view.get_queryset().count() == 0
+
+
+def test_a_view_without_queryset_is_a_clear_configuration_error(alice: Any) -> None:
+    class NoQueryset(ownership_urls.NoteViewSet):
+        queryset = None  # type: ignore[assignment]
+
+    view = NoQueryset()
+    with pytest.raises(ImproperlyConfigured, match="needs a `queryset`"):
+        view._owner_path()
+
+
+def test_declared_relations_missing_from_the_serializer_are_ignored(alice: Any) -> None:
+    project = Project.objects.create(name="p", owner=alice)
+    response = client_for(alice).post("/api/extra-tasks/", {"project": project.pk, "title": "t"})
+    assert response.status_code == 201
+
+
+def test_an_owned_relation_that_is_not_a_relation_is_a_configuration_error(alice: Any) -> None:
+    class TitleAsRelation(ownership_urls.TaskViewSet):
+        owned_relations = {"title": "owner"}
+
+    view = TitleAsRelation()
+    view.request = client_request(alice)
+    view.format_kwarg = None
+    with pytest.raises(ImproperlyConfigured, match="'title' is not a writable relation"):
+        view.get_serializer()
+
+
+def client_request(user: Any) -> Any:
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    request = Request(APIRequestFactory().get("/"))
+    request.user = user
+    return request

@@ -51,3 +51,14 @@ def test_a_leaky_viewset_is_caught(users: tuple[Any, Any]) -> None:
             intruder=bob,
             make_object=lambda user: Note.objects.create(owner=user, title="t"),
         )
+
+
+def test_viewsets_without_a_list_route(users: tuple[Any, Any]) -> None:
+    alice, bob = users
+    assert_owner_isolation(
+        ownership_urls.DetailOnlyNoteViewSet,
+        "/api/detail-only-notes/",
+        owner=alice,
+        intruder=bob,
+        make_object=lambda user: Note.objects.create(owner=user, title="t"),
+    )
