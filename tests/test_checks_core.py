@@ -23,7 +23,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
 from django_apisec import hardening
-from django_apisec.checks import core
+from django_apisec.checks import cookies, core, headers, passwords, transport
 from django_apisec.checks.registry import MESSAGES
 from tests.conftest import PRODUCTION_ENV, ROOT, DeployIds
 
@@ -177,6 +177,17 @@ def validators_with_min_length(min_length: int) -> list[dict[str, Any]]:
     ]
 
 
+def check_functions() -> dict[str, Callable[..., list[Any]]]:
+    """Every 0xx check function, by name."""
+    modules = (core, transport, cookies, headers, passwords)
+    return {
+        name: function
+        for module in modules
+        for name, function in vars(module).items()
+        if name.startswith("check_")
+    }
+
+
 def core_ids(ids: set[str]) -> set[str]:
     """The ids of this module's hundred."""
     return {i for i in ids if i.startswith(("apisec.E0", "apisec.W0"))}
@@ -184,7 +195,7 @@ def core_ids(ids: set[str]) -> set[str]:
 
 def run_core(**overrides: Any) -> list[Any]:
     """Every core check function's messages under ``overrides`` (on the test settings)."""
-    functions = [f for name, f in vars(core).items() if name.startswith("check_")]
+    functions = list(check_functions().values())
     with override_settings(**overrides):
         return [message for function in functions for message in function()]
 
@@ -368,14 +379,14 @@ def test_hsts_off_reports_only_its_length() -> None:
 )
 def test_hsts_seconds_reasons(seconds: object, text: str) -> None:
     with override_settings(SECURE_HSTS_SECONDS=seconds):
-        (message,) = core.check_hsts_seconds()
+        (message,) = transport.check_hsts_seconds()
     assert message.id == "apisec.E005"
     assert text in message.msg
 
 
 def test_hsts_seconds_as_digits_string_is_accepted() -> None:
     with override_settings(SECURE_HSTS_SECONDS=str(hardening.ONE_YEAR)):
-        assert core.check_hsts_seconds() == []
+        assert transport.check_hsts_seconds() == []
 
 
 def test_session_cookie_not_judged_without_sessions() -> None:
@@ -386,9 +397,9 @@ def test_session_cookie_not_judged_without_sessions() -> None:
         "SESSION_COOKIE_NAME": "sessionid",
     }
     middleware = [hardening.SECURITY_MIDDLEWARE]
-    with mock.patch.object(core.apps, "is_installed", return_value=False):
+    with mock.patch.object(cookies.apps, "is_installed", return_value=False):
         unused = ids_of(MIDDLEWARE=middleware, **insecure)
-        used = ids_of(MIDDLEWARE=[*middleware, core.SESSION_MIDDLEWARE], **insecure)
+        used = ids_of(MIDDLEWARE=[*middleware, cookies.SESSION_MIDDLEWARE], **insecure)
     assert {"apisec.E008", "apisec.E010", "apisec.E011"} & unused == set()
     assert {"apisec.E008", "apisec.E010", "apisec.E011"} <= used
 
@@ -416,20 +427,20 @@ def test_csrf_cookie_not_judged_with_csrf_use_sessions() -> None:
 )
 def test_samesite_reasons(value: object, text: str) -> None:
     with override_settings(SESSION_COOKIE_SAMESITE=value):
-        (message,) = core.check_session_cookie_samesite()
+        (message,) = cookies.check_session_cookie_samesite()
     assert text in message.msg
 
 
 @pytest.mark.parametrize("value", ["Lax", "strict", gettext_lazy("Strict")])
 def test_samesite_lax_and_strict_pass(value: object) -> None:
     with override_settings(SESSION_COOKIE_SAMESITE=value, CSRF_COOKIE_SAMESITE=value):
-        assert core.check_session_cookie_samesite() == []
-        assert core.check_csrf_cookie_samesite() == []
+        assert cookies.check_session_cookie_samesite() == []
+        assert cookies.check_csrf_cookie_samesite() == []
 
 
 def test_cookie_name_prefix_message_names_the_fix() -> None:
     with override_settings(SESSION_COOKIE_NAME="sid", CSRF_COOKIE_NAME="__Secure-csrftoken"):
-        (message,) = core.check_cookie_name_prefix()
+        (message,) = cookies.check_cookie_name_prefix()
     assert "SESSION_COOKIE_NAME is 'sid'" in message.msg
     assert "default name" not in message.msg
     assert "__Host-sessionid" in message.hint
@@ -437,7 +448,7 @@ def test_cookie_name_prefix_message_names_the_fix() -> None:
 
 def test_cookie_name_prefix_message_names_a_default_name() -> None:
     with override_settings(SESSION_COOKIE_NAME="sessionid", CSRF_COOKIE_NAME="__Host-csrftoken"):
-        (message,) = core.check_cookie_name_prefix()
+        (message,) = cookies.check_cookie_name_prefix()
     assert "Django's default name" in message.msg
 
 
@@ -454,13 +465,13 @@ def test_cookie_name_prefix_message_names_a_default_name() -> None:
 def test_host_prefix_scope(overrides: dict[str, Any], expected: int) -> None:
     base = {"SESSION_COOKIE_DOMAIN": None, "SESSION_COOKIE_PATH": "/"}
     with override_settings(**{**base, **overrides}):
-        messages = core.check_host_cookie_scope()
+        messages = cookies.check_host_cookie_scope()
     assert [m.id for m in messages] == ["apisec.E014"] * expected
 
 
 def test_host_prefix_message() -> None:
     with override_settings(SESSION_COOKIE_NAME="__Host-s", SESSION_COOKIE_PATH="/api/"):
-        (message,) = core.check_host_cookie_scope()
+        (message,) = cookies.check_host_cookie_scope()
     assert "SESSION_COOKIE_PATH is '/api/'" in message.msg
     assert "SESSION_COOKIE_DOMAIN" in message.hint
 
@@ -468,20 +479,20 @@ def test_host_prefix_message() -> None:
 def test_x_frame_options_of_another_type() -> None:
     middleware = [hardening.XFRAME_MIDDLEWARE]
     with override_settings(MIDDLEWARE=middleware, X_FRAME_OPTIONS=None):
-        (message,) = core.check_x_frame_options()
-        assert core.check_x_frame_options_deny() == []
+        (message,) = headers.check_x_frame_options()
+        assert headers.check_x_frame_options_deny() == []
     assert "X_FRAME_OPTIONS is None" in message.msg
 
 
 def test_x_frame_options_lower_case_is_valid() -> None:
     with override_settings(MIDDLEWARE=[hardening.XFRAME_MIDDLEWARE], X_FRAME_OPTIONS="deny"):
-        assert core.check_x_frame_options() == []
+        assert headers.check_x_frame_options() == []
 
 
 def test_x_frame_options_sameorigin_without_middleware_is_only_the_missing_header() -> None:
     with override_settings(MIDDLEWARE=[], X_FRAME_OPTIONS="SAMEORIGIN"):
-        assert core.check_x_frame_options_deny() == []
-        assert [m.id for m in core.check_x_frame_options()] == ["apisec.E017"]
+        assert headers.check_x_frame_options_deny() == []
+        assert [m.id for m in headers.check_x_frame_options()] == ["apisec.E017"]
 
 
 @pytest.mark.parametrize(
@@ -498,7 +509,7 @@ def test_x_frame_options_sameorigin_without_middleware_is_only_the_missing_heade
 )
 def test_referrer_policy_values(value: object, warned: bool) -> None:
     with override_settings(SECURE_REFERRER_POLICY=value):
-        assert bool(core.check_referrer_policy()) is warned
+        assert bool(headers.check_referrer_policy()) is warned
 
 
 @pytest.mark.parametrize(
@@ -512,7 +523,7 @@ def test_referrer_policy_values(value: object, warned: bool) -> None:
 )
 def test_cross_origin_opener_policy_values(value: object, warned: bool) -> None:
     with override_settings(SECURE_CROSS_ORIGIN_OPENER_POLICY=value):
-        assert bool(core.check_cross_origin_opener_policy()) is warned
+        assert bool(headers.check_cross_origin_opener_policy()) is warned
 
 
 # --- Content-Security-Policy -------------------------------------------------------------------
@@ -528,21 +539,21 @@ def csp_settings(**overrides: Any) -> dict[str, Any]:
 
 
 def test_django_csp_package_counts_as_a_policy() -> None:
-    with override_settings(MIDDLEWARE=[core.DJANGO_CSP_PACKAGE_MIDDLEWARE], SECURE_CSP=None):
-        assert core.check_csp_present() == []
-        assert core.check_csp_sources() == []
+    with override_settings(MIDDLEWARE=[headers.DJANGO_CSP_PACKAGE_MIDDLEWARE], SECURE_CSP=None):
+        assert headers.check_csp_present() == []
+        assert headers.check_csp_sources() == []
 
 
 def test_report_only_policy_is_not_enforcement() -> None:
     report_only = {"default-src": ["'self'"]}
     with override_settings(**csp_settings(SECURE_CSP={}, SECURE_CSP_REPORT_ONLY=report_only)):
-        (message,) = core.check_csp_present()
+        (message,) = headers.check_csp_present()
     assert "only reports" in message.msg
 
 
 def test_csp_hint_names_this_djangos_middleware() -> None:
     with override_settings(MIDDLEWARE=[]):
-        (message,) = core.check_csp_present()
+        (message,) = headers.check_csp_present()
     assert hardening.csp_middleware() in message.hint
     assert "SECURE_CSP = {'default-src'" in message.hint
 
@@ -564,19 +575,19 @@ def test_csp_hint_names_this_djangos_middleware() -> None:
 )
 def test_csp_sources(policy: dict[str, Any], expected: list[str]) -> None:
     with override_settings(**csp_settings(SECURE_CSP=policy)):
-        messages = core.check_csp_sources()
+        messages = headers.check_csp_sources()
     assert [m.msg.rsplit(" in ", 1)[1].split(":")[0] for m in messages] == expected
 
 
 def test_csp_sources_not_judged_without_csp_middleware() -> None:
     with override_settings(MIDDLEWARE=[], SECURE_CSP={"default-src": ["*"]}):
-        assert core.check_csp_sources() == []
+        assert headers.check_csp_sources() == []
 
 
 def test_unsafe_sources_are_listed() -> None:
     policy = {"script-src": ["*", "'unsafe-eval'", "'unsafe-inline'"]}
     with override_settings(**csp_settings(SECURE_CSP=policy)):
-        (message,) = core.check_csp_sources()
+        (message,) = headers.check_csp_sources()
     assert "'unsafe-inline', 'unsafe-eval', *" in message.msg
 
 
@@ -587,9 +598,9 @@ def test_backport_middleware_by_django_version(builtin: bool) -> None:
         mock.patch.object(hardening, "django_has_builtin_csp", return_value=builtin),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
     ):
-        assert [m.id for m in core.check_csp_backport()] == (["apisec.W024"] if builtin else [])
+        assert [m.id for m in headers.check_csp_backport()] == (["apisec.W024"] if builtin else [])
         # The backport sends the policy either way.
-        assert core.check_csp_present() == []
+        assert headers.check_csp_present() == []
 
 
 def test_djangos_middleware_path_is_no_policy_on_django_5() -> None:
@@ -598,7 +609,7 @@ def test_djangos_middleware_path_is_no_policy_on_django_5() -> None:
         mock.patch.object(hardening, "django_has_builtin_csp", return_value=False),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
     ):
-        (message,) = core.check_csp_present()
+        (message,) = headers.check_csp_present()
     assert hardening.APISEC_CSP_MIDDLEWARE in message.msg
 
 
@@ -618,7 +629,7 @@ def test_djangos_middleware_path_is_no_policy_on_django_5() -> None:
 )
 def test_unloadable_hashers(hashers: object, text: str) -> None:
     with override_settings(PASSWORD_HASHERS=hashers):
-        (message,) = core.check_password_hashers_load()
+        (message,) = passwords.check_password_hashers_load()
         # The other hasher checks judge what loads and never raise on the rest.
         assert isinstance(run_core(), list)
     assert text in message.msg
@@ -633,7 +644,7 @@ def test_unloadable_first_hasher_is_reported_once() -> None:
 def test_weak_fallbacks_each_reported() -> None:
     hashers = [ARGON2, MD5, path(SHA1Hasher), "no_such_module.Hasher"]
     with override_settings(PASSWORD_HASHERS=hashers):
-        messages = core.check_fallback_hashers()
+        messages = passwords.check_fallback_hashers()
     assert [m.id for m in messages] == ["apisec.W026", "apisec.W026"]
     assert "(sha1)" in messages[1].msg
 
@@ -652,7 +663,7 @@ def test_weak_fallbacks_each_reported() -> None:
 def test_argon2_parameters(hasher: type[Any], text: str | None) -> None:
     hasher_path = f"{hasher.__module__}.{hasher.__qualname__}"
     with override_settings(PASSWORD_HASHERS=[hasher_path]):
-        messages = core.check_argon2_parameters()
+        messages = passwords.check_argon2_parameters()
     assert [m.msg for m in messages if text and text in m.msg] == [m.msg for m in messages]
     assert len(messages) == (1 if text else 0)
 
@@ -671,7 +682,7 @@ def test_argon2_parameters(hasher: type[Any], text: str | None) -> None:
 def test_pbkdf2_iterations(hasher: type[Any], text: str | None) -> None:
     hasher_path = f"{hasher.__module__}.{hasher.__qualname__}"
     with override_settings(PASSWORD_HASHERS=[hasher_path]):
-        messages = core.check_pbkdf2_iterations()
+        messages = passwords.check_pbkdf2_iterations()
     assert len(messages) == (1 if text else 0)
     assert all(text and text in m.msg for m in messages)
 
@@ -687,15 +698,15 @@ def test_pbkdf2_iterations(hasher: type[Any], text: str | None) -> None:
 )
 def test_first_hasher_library(hasher: str, library: str | None) -> None:
     with override_settings(PASSWORD_HASHERS=[hasher]):
-        messages = core.check_first_hasher_library()
+        messages = passwords.check_first_hasher_library()
     assert [library in m.msg for m in messages] == ([True] if library else [])
 
 
 def test_hasher_checks_skip_an_empty_list() -> None:
     with override_settings(PASSWORD_HASHERS=[]):
-        assert core.check_first_hasher_strength() == []
-        assert core.check_first_hasher_library() == []
-        assert core.check_fallback_hashers() == []
+        assert passwords.check_first_hasher_strength() == []
+        assert passwords.check_first_hasher_library() == []
+        assert passwords.check_fallback_hashers() == []
 
 
 # --- Password validators -----------------------------------------------------------------------
@@ -720,14 +731,16 @@ def test_hasher_checks_skip_an_empty_list() -> None:
 def test_password_validators(validators: object, ids: set[str]) -> None:
     with override_settings(AUTH_PASSWORD_VALIDATORS=validators):
         found = {
-            m.id for m in core.check_password_validators() + core.check_password_minimum_length()
+            m.id
+            for m in passwords.check_password_validators()
+            + passwords.check_password_minimum_length()
         }
     assert found == ids
 
 
 def test_minimum_length_reason() -> None:
     with override_settings(AUTH_PASSWORD_VALIDATORS=validators_with_min_length(10)):
-        (message,) = core.check_password_minimum_length()
+        (message,) = passwords.check_password_minimum_length()
     assert "requires only 10 characters (at least 12)" in message.msg
 
 
@@ -860,7 +873,7 @@ def test_unusual_values_in_a_csp_policy_never_crash() -> None:
         "style-src": object(),
     }
     with override_settings(**csp_settings(SECURE_CSP=policy)):
-        assert isinstance(core.check_csp_sources(), list)
+        assert isinstance(headers.check_csp_sources(), list)
 
 
 CONFIG_CHECKS = {
@@ -873,7 +886,7 @@ CONFIG_CHECKS = {
 def test_every_core_check_is_registered() -> None:
     every_check = set(django_registry.get_checks(include_deployment_checks=True))
     without_deploy = set(django_registry.get_checks(include_deployment_checks=False))
-    functions = {name: f for name, f in vars(core).items() if name.startswith("check_")}
+    functions = check_functions()
     for name, function in functions.items():
         assert function in every_check
         # Broken configurations fail at request time: they are reported by every `check`.
