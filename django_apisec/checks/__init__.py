@@ -1,14 +1,38 @@
 """The deploy gate: ``apisec.*`` system checks, one module per topic.
 
 Importing this package registers every check with Django (``AppConfig.ready()`` does it). Ids are
-grouped by hundreds: 0xx Django core, 1xx DRF, 2xx JWT, 3xx CORS, 4xx abuse controls and proxies,
-5xx views audit. Each id is declared once (see :mod:`django_apisec.checks.registry`) and
-documented once in ``docs/checks/*.rst``.
+grouped by hundreds: 0xx Django core (``core``, ``transport``, ``cookies``, ``headers``,
+``passwords``), 1xx DRF, 2xx JWT, 3xx CORS, 4xx abuse controls and proxies, 5xx views audit. Each
+id is declared once (see :mod:`django_apisec.checks.registry`) and documented once in
+``docs/checks/*.rst``.
 """
 
 from __future__ import annotations
 
-from django_apisec.checks import abuse, core, cors, drf, jwt, views_audit
+from django_apisec.checks import (
+    abuse,
+    cookies,
+    core,
+    cors,
+    drf,
+    headers,
+    jwt,
+    passwords,
+    transport,
+    views_audit,
+)
 from django_apisec.checks.registry import MESSAGES
 
-__all__ = ["MESSAGES", "abuse", "core", "cors", "drf", "jwt", "views_audit"]
+__all__ = [
+    "MESSAGES",
+    "abuse",
+    "cookies",
+    "core",
+    "cors",
+    "drf",
+    "headers",
+    "jwt",
+    "passwords",
+    "transport",
+    "views_audit",
+]
