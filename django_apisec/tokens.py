@@ -106,6 +106,12 @@ class StrictTokenBackend(TokenBackend):
         except jwt.InvalidKeyError as exc:
             message = f"A configured {algorithm} key is not usable: {exc}"
             raise ImproperlyConfigured(message) from exc
+        for key in keys.values():
+            # PyJWT's own minimum (e.g. 32 bytes for HS256, 2048 bits for RSA).
+            too_short = algorithm_object.check_key_length(key)
+            if too_short:
+                message = f"A configured {algorithm} key is too short: {too_short}"
+                raise ImproperlyConfigured(message)
         self.verifying_keys: Mapping[str, Any] = keys
 
     def encode(self, payload: dict[str, Any]) -> str:
@@ -158,7 +164,7 @@ class StrictTokenBackend(TokenBackend):
             )
         except jwt.ExpiredSignatureError as exc:
             raise TokenBackendExpiredToken("Token is expired") from exc
-        except jwt.InvalidTokenError as exc:
+        except jwt.PyJWTError as exc:
             raise TokenBackendError("Token is invalid") from exc
 
 
@@ -200,11 +206,6 @@ class SessionToken(Token):
     def lifetime(self) -> timedelta:  # type: ignore[override]
         """The configured lifetime of this token type, read now (simplejwt reads it at import)."""
         return getattr(jwt_settings(), self.lifetime_setting)  # type: ignore[no-any-return]
-
-    @property
-    def token_backend(self) -> StrictTokenBackend:
-        """The strict backend."""
-        return token_backend()
 
     def get_token_backend(self) -> StrictTokenBackend:
         """The strict backend (simplejwt calls this to encode and decode)."""

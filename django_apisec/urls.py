@@ -1,6 +1,6 @@
 """URLs of the JWT session views; include them under the path the refresh cookie is scoped to.
 
-    path("api/auth/", include("django_apisec.urls"))
+path("api/auth/", include("django_apisec.urls"))
 """
 
 from __future__ import annotations

@@ -113,8 +113,10 @@ def encode(
 def raw_token(header: dict[str, Any], claims: dict[str, Any], signature: bytes) -> str:
     """Assemble a JWS by hand, for tokens PyJWT refuses to produce."""
     parts = [json.dumps(header).encode(), json.dumps(claims).encode()]
-    return ".".join(base64url_encode(part).decode() for part in parts) + "." + (
-        base64url_encode(signature).decode()
+    return (
+        ".".join(base64url_encode(part).decode() for part in parts)
+        + "."
+        + (base64url_encode(signature).decode())
     )
 
 
@@ -344,7 +346,9 @@ def test_over_long_access_token_is_rejected(api, alice):
     assert me(api, encode(claims)) == 401
 
 
-@pytest.mark.parametrize("claim", ["exp", "iat", "jti", "iss", "aud", "token_type", "sid", "user_id"])
+@pytest.mark.parametrize(
+    "claim", ["exp", "iat", "jti", "iss", "aud", "token_type", "sid", "user_id"]
+)
 def test_token_missing_a_required_claim_is_rejected(api, alice, claim):
     claims = claims_of(login(api))
     del claims[claim]

@@ -70,9 +70,7 @@ class Browser:
         return int(self.api.get(ME, HTTP_AUTHORIZATION=f"Bearer {self.access}").status_code)
 
     def post(self, path: str, data: Any = None) -> Any:
-        return self.api.post(
-            path, data, format="json", HTTP_AUTHORIZATION=f"Bearer {self.access}"
-        )
+        return self.api.post(path, data, format="json", HTTP_AUTHORIZATION=f"Bearer {self.access}")
 
 
 # --- login -------------------------------------------------------------------------------
@@ -99,9 +97,7 @@ def test_login_returns_access_in_body_and_refresh_in_a_hardened_cookie(alice):
 
 @override_settings(APISEC_JWT_COOKIE_SECURE=True)
 def test_secure_cookie_uses_the_secure_prefix(alice):
-    response = APIClient().post(
-        LOGIN, {"username": "alice", "password": PASSWORD}, format="json"
-    )
+    response = APIClient().post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
     cookie = response.cookies["__Secure-apisec_refresh"]
     assert cookie["secure"] is True
     assert cookie["path"] == "/api/auth/"
@@ -430,9 +426,7 @@ def test_password_change_view_revokes_every_session(alice):
     for b in (browser, other):
         assert b.me() == 401
         assert b.refresh().status_code == 401
-    assert set(TokenFamily.objects.values_list("revoked_reason", flat=True)) == {
-        "password_changed"
-    }
+    assert set(TokenFamily.objects.values_list("revoked_reason", flat=True)) == {"password_changed"}
     assert Browser(password="a different long passphrase").me() == 200
 
 
@@ -473,6 +467,12 @@ def test_hash_upgrade_at_login_revokes_nothing(alice):
     alice.refresh_from_db()
     assert alice.password.startswith("scrypt$")  # upgraded by the login
     assert browser.refresh().status_code == 200
+
+
+def test_access_token_of_an_inactive_user_is_refused_even_without_a_marker(alice):
+    browser = Browser()
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    assert browser.me() == 401
 
 
 def test_deactivation_revokes_every_session(alice):

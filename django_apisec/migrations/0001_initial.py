@@ -47,9 +47,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "token family",
                 "verbose_name_plural": "token families",
                 "indexes": [
-                    models.Index(
-                        fields=["user", "revoked_at"], name="apisec_family_user_revoked"
-                    ),
+                    models.Index(fields=["user", "revoked_at"], name="apisec_family_user_revoked"),
                     models.Index(fields=["idle_expires_at"], name="apisec_family_expiry"),
                 ],
             },
