@@ -54,6 +54,16 @@ class LoginSerializer(serializers.Serializer[Any]):
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
 
 
+class RefreshSerializer(serializers.Serializer[Any]):
+    """The refresh token travels in its cookie; ``refresh`` only with body transport."""
+
+    refresh = serializers.CharField(required=False, write_only=True)
+
+
+class NoBodySerializer(serializers.Serializer[Any]):
+    """No request body."""
+
+
 class PasswordChangeSerializer(serializers.Serializer[Any]):
     """``{"old_password", "new_password"}``."""
 
@@ -177,6 +187,8 @@ class LoginView(_CookieAuthView):
 class RefreshView(_CookieAuthView):
     """``POST`` with the refresh cookie -> a new ``{"access"}`` and a rotated cookie."""
 
+    serializer_class = RefreshSerializer
+
     def post(self, request: Request) -> Response:
         """Rotate the session; 401 on an invalid, expired, revoked or replayed token."""
         check_origin(request)
@@ -199,6 +211,8 @@ class RefreshView(_CookieAuthView):
 class LogoutView(_CookieAuthView):
     """``POST`` with the refresh cookie -> 204; the session is revoked and the cookie cleared."""
 
+    serializer_class = RefreshSerializer
+
     def post(self, request: Request) -> Response:
         """End the session of the presented refresh token, if any; always succeeds."""
         check_origin(request)
@@ -215,6 +229,7 @@ class LogoutAllView(APIView):
 
     authentication_classes = [JWTSessionAuthentication]
     permission_classes = [IsAuthenticated]
+    serializer_class = NoBodySerializer
 
     def post(self, request: Request) -> Response:
         """Revoke every session of the requester."""
@@ -253,3 +268,15 @@ class PasswordChangeView(APIView):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_session_cookies(response, request._request)
         return response
+
+
+try:
+    from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+except ImportError:  # pragma: no cover - drf-spectacular is optional
+    pass
+else:
+
+    class JWTSessionScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
+        """OpenAPI: ``JWTSessionAuthentication`` is simplejwt's bearer scheme."""
+
+        target_class = "django_apisec.authentication.JWTSessionAuthentication"

@@ -31,7 +31,6 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from django_apisec.conf import apisec_settings
-from django_apisec.exceptions import request_id
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
 from django_apisec.tokens import (
@@ -326,6 +325,10 @@ def _refuse_stale(
 
 
 def _report_reuse(family: TokenFamily, request: HttpRequest | None) -> None:
+    # Imported here: exceptions imports rest_framework.views, which imports the configured
+    # authentication classes, which import this module (loaded early, from AppConfig.ready()).
+    from django_apisec.exceptions import request_id  # noqa: PLC0415
+
     user = family.user
     revoke_family(family.pk, reason=REUSE, user=user)
     if apisec_settings.JWT_REUSE_DEACTIVATES_USER and user.is_active:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +24,7 @@ from testproject.api.views import MeView
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"
@@ -188,3 +193,35 @@ def test_no_bearer_header_means_anonymous(alice, header):
 def test_two_part_bearer_header_is_required(alice):
     response = APIClient().get(ME, HTTP_AUTHORIZATION="Bearer a b")
     assert response.status_code == 401
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+
+def test_schema_documents_the_auth_endpoints():
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert {
+        f"/api/auth/{name}/" for name in ("login", "refresh", "logout", "logout-all", "password")
+    } <= set(schema["paths"])
+    assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
+
+
+def test_testproject_starts_with_the_session_authentication_as_default(tmp_path):
+    # DRF imports DEFAULT_AUTHENTICATION_CLASSES while django_apisec's AppConfig.ready() is
+    # importing the session modules: a circular import would break every manage.py command.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("APISEC_", "DJANGO_", "COV_CORE_"))
+    }
+    env.update({"APISEC_PROFILE": "development", "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "testproject" / "manage.py"), "check"],
+        env=env,
+        capture_output=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
