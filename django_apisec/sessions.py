@@ -299,9 +299,13 @@ def _decode_refresh(raw_refresh: str) -> SessionRefreshToken:
 
 
 def _family_of(token: SessionRefreshToken) -> TokenFamily:
+    try:
+        family_id = uuid.UUID(token.session_id)
+    except ValueError as exc:
+        raise SessionError("malformed session id") from exc
     family: TokenFamily | None = (
         TokenFamily.objects.select_related("user")
-        .filter(pk=uuid.UUID(token.session_id), revoked_at__isnull=True)
+        .filter(pk=family_id, revoked_at__isnull=True)
         .first()
     )
     if family is None or user_token_id(family.user) != token.user_id:

@@ -319,6 +319,15 @@ def test_refresh_token_of_another_user_for_a_family_is_refused(alice):
     assert browser.refresh().status_code == 200
 
 
+def test_refresh_token_with_a_malformed_session_id_is_refused(alice):
+    now = timezone.now()
+    token = sessions.SessionRefreshToken.issue(
+        user_id=str(alice.pk), session_id="1 OR 1=1", now=now, expires_at=now + timedelta(hours=1)
+    )
+    with pytest.raises(sessions.SessionError, match="malformed"):
+        sessions.rotate_session(str(token))
+
+
 # --- lifetimes ----------------------------------------------------------------------------
 
 
