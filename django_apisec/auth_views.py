@@ -140,7 +140,8 @@ def _session_response(request: Request, issued: IssuedSession, code: int) -> Res
     body = {"access": issued.access}
     if apisec_settings.JWT_BODY_TRANSPORT:
         body["refresh"] = issued.refresh
-    response = Response(body, status=code)
+    # Token responses are never stored by a browser or proxy cache (as RFC 6749 5.1 requires).
+    response = Response(body, status=code, headers={"Cache-Control": "no-store"})
     set_session_cookies(response, request._request, issued)
     return response
 

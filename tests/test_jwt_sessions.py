@@ -81,6 +81,7 @@ def test_login_returns_access_in_body_and_refresh_in_a_hardened_cookie(alice):
     response = browser.login_response
     assert response.status_code == 200
     assert set(response.json()) == {"access"}
+    assert response["Cache-Control"] == "no-store"
     cookie = response.cookies[refresh_cookie_name()]
     assert cookie.key == "apisec_refresh"  # development profile: plain http
     assert cookie["httponly"] is True
@@ -145,6 +146,7 @@ def test_refresh_rotates_the_cookie_and_the_family(alice):
     response = browser.refresh()
     assert response.status_code == 200
     assert set(response.json()) == {"access"}
+    assert response["Cache-Control"] == "no-store"
     assert browser.refresh_token != first
     family = TokenFamily.objects.get()
     assert family.generation == 1
