@@ -415,3 +415,18 @@ def test_forged_refresh_token_is_rejected(api, alice):
     assert api.post(REFRESH).status_code == 401
     api.cookies[refresh_cookie_name()] = raw_token({"alg": "none"}, claims, b"")
     assert api.post(REFRESH).status_code == 401
+
+
+def test_over_long_refresh_token_is_rejected(api, alice):
+    login(api)
+    claims = claims_of(api.cookies[refresh_cookie_name()].value)
+    claims["exp"] = claims["iat"] + 365 * 24 * 3600
+    api.cookies[refresh_cookie_name()] = encode(claims)
+    assert api.post(REFRESH).status_code == 401
+
+
+def test_control_a_re_signed_genuine_refresh_token_is_accepted(api, alice):
+    login(api)
+    claims = claims_of(api.cookies[refresh_cookie_name()].value)
+    api.cookies[refresh_cookie_name()] = encode(claims)
+    assert api.post(REFRESH).status_code == 200
