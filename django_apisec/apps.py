@@ -1,4 +1,4 @@
-"""Application configuration: registers the ``apisec.*`` system checks."""
+"""Application configuration: registers the ``apisec.*`` system checks and the receivers."""
 
 from __future__ import annotations
 
@@ -15,3 +15,23 @@ class ApisecConfig(AppConfig):
     def ready(self) -> None:
         """Register the checks; importing the topic modules registers them with Django."""
         from django_apisec import checks  # noqa: F401, PLC0415
+
+        self.connect_session_receivers()
+
+    def connect_session_receivers(self) -> None:
+        """A password change or deactivation ends the user's sessions; keys follow settings."""
+        from django.contrib.auth import get_user_model  # noqa: PLC0415
+        from django.db.models.signals import post_save  # noqa: PLC0415
+        from django.test.signals import setting_changed  # noqa: PLC0415
+
+        from django_apisec.sessions import revoke_on_credential_change  # noqa: PLC0415
+        from django_apisec.tokens import clear_token_backend  # noqa: PLC0415
+
+        post_save.connect(
+            revoke_on_credential_change,
+            sender=get_user_model(),
+            dispatch_uid="django_apisec.sessions.revoke_on_credential_change",
+        )
+        setting_changed.connect(
+            clear_token_backend, dispatch_uid="django_apisec.tokens.clear_token_backend"
+        )

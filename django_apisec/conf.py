@@ -7,6 +7,7 @@ on import order.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -73,6 +74,71 @@ class ApisecSettings:
         """Where each hardened setting came from (written by ``harden()``)."""
         value = self._get("HARDENING_REPORT", {})
         return dict(value) if isinstance(value, Mapping) else {}
+
+    @property
+    def JWT_PREVIOUS_KEYS(self) -> list[str]:  # noqa: N802
+        """Keys that still verify JWTs after a key rotation (never used to sign).
+
+        For HMAC algorithms these are previous ``SIGNING_KEY`` values; for asymmetric ones,
+        previous ``VERIFYING_KEY`` (public key) values. A single string counts as one key.
+        """
+        value = self._get("JWT_PREVIOUS_KEYS", [])
+        if isinstance(value, (str, bytes)):
+            value = [value]
+        return [str(key) for key in value or [] if key]
+
+    @property
+    def JWT_SESSION_MAX_AGE(self) -> timedelta:  # noqa: N802
+        """Absolute lifetime of a login session (a token family), however often it refreshes."""
+        return _duration(self._get("JWT_SESSION_MAX_AGE", timedelta(days=30)))
+
+    @property
+    def JWT_REUSE_GRACE_SECONDS(self) -> int:  # noqa: N802
+        """Seconds in which the just-rotated refresh token fails with 401 without revoking."""
+        return max(0, int(self._get("JWT_REUSE_GRACE_SECONDS", 0)))
+
+    @property
+    def JWT_REUSE_DEACTIVATES_USER(self) -> bool:  # noqa: N802
+        """Also set ``is_active=False`` on the account when refresh-token reuse is detected."""
+        return bool(self._get("JWT_REUSE_DEACTIVATES_USER", default=False))
+
+    @property
+    def JWT_BODY_TRANSPORT(self) -> bool:  # noqa: N802
+        """Also return and accept the refresh token in the JSON body (non-browser clients)."""
+        return bool(self._get("JWT_BODY_TRANSPORT", default=False))
+
+    @property
+    def JWT_COOKIE_SECURE(self) -> bool:  # noqa: N802
+        """Send the session cookies with ``Secure`` and the ``__Secure-``/``__Host-`` prefix."""
+        return bool(self._get("JWT_COOKIE_SECURE", self.PROFILE != "development"))
+
+    @property
+    def JWT_COOKIE_PATH(self) -> str | None:  # noqa: N802
+        """``Path`` of the refresh cookie; ``None`` means the directory of the auth views."""
+        value = self._get("JWT_COOKIE_PATH", None)
+        return str(value) if value else None
+
+    @property
+    def JWT_FINGERPRINT(self) -> bool:  # noqa: N802
+        """Bind access tokens to the browser with the OWASP fingerprint cookie."""
+        return bool(self._get("JWT_FINGERPRINT", default=False))
+
+    @property
+    def JWT_PRUNE_EVERY(self) -> int:  # noqa: N802
+        """On average one login in this many also prunes a batch of dead sessions (0: never)."""
+        return max(0, int(self._get("JWT_PRUNE_EVERY", 100)))
+
+    @property
+    def JWT_PRUNE_BATCH_SIZE(self) -> int:  # noqa: N802
+        """Rows deleted per statement when pruning dead sessions."""
+        return max(1, int(self._get("JWT_PRUNE_BATCH_SIZE", 1000)))
+
+
+def _duration(value: Any) -> timedelta:
+    """A ``timedelta`` from a ``timedelta`` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value))
 
 
 apisec_settings = ApisecSettings()

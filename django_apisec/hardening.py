@@ -110,6 +110,8 @@ GOVERNED_SETTINGS: tuple[str, ...] = (
     "SIMPLE_JWT.SIGNING_KEY",
     "SIMPLE_JWT.VERIFYING_KEY",
     "SIMPLE_JWT.ALGORITHM",
+    "SIMPLE_JWT.ISSUER",
+    "SIMPLE_JWT.AUDIENCE",
     "SIMPLE_JWT.ACCESS_TOKEN_LIFETIME",
     "SIMPLE_JWT.REFRESH_TOKEN_LIFETIME",
     "SIMPLE_JWT.ROTATE_REFRESH_TOKENS",
@@ -425,7 +427,7 @@ def _rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> 
         renderers.append("rest_framework.renderers.BrowsableAPIRenderer")
     defaults: dict[str, Any] = {
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework_simplejwt.authentication.JWTAuthentication"
+            "django_apisec.authentication.JWTSessionAuthentication"
         ],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
@@ -459,9 +461,13 @@ def _simple_jwt_defaults() -> dict[str, Any]:
         "BLACKLIST_AFTER_ROTATION": True,
         "UPDATE_LAST_LOGIN": False,
         "ALGORITHM": "HS256",
+        # Set and verified on every token by django_apisec.tokens; name your deployment here.
+        "ISSUER": "django_apisec",
+        "AUDIENCE": "django_apisec",
         "AUTH_HEADER_TYPES": ("Bearer",),
         "LEEWAY": 0,
-        # Access tokens carry a hash of the password hash: a password change revokes them.
+        # For simplejwt's own JWTAuthentication (a password change revokes its access tokens);
+        # django_apisec's sessions revoke every family on a password change themselves.
         "CHECK_REVOKE_TOKEN": True,
         "CHECK_USER_IS_ACTIVE": True,
     }

@@ -11,3 +11,16 @@ from django.dispatch import Signal
 #: Arguments: ``request`` (the DRF request), ``view`` (the view instance), ``policy`` (the
 #: :class:`~django_apisec.ownership.OwnerBypass` instance that applied), ``user``.
 owner_bypass_used = Signal()
+
+#: A refresh token that had already been rotated was presented again: its whole token family (the
+#: login session) has been revoked. Arguments: ``user`` (the session's user), ``family`` (the
+#: revoked :class:`~django_apisec.models.TokenFamily`), ``client_ip`` (the presenting client's
+#: address, or ``None``), ``request`` (the Django request, or ``None`` outside a request).
+refresh_token_reused = Signal()
+
+#: Login sessions were revoked (logout, logout everywhere, password change, deactivation, reuse).
+#: Arguments: ``user`` (the user whose sessions ended; ``None`` when only a family id was known),
+#: ``family_ids`` (list of the revoked :class:`~django_apisec.models.TokenFamily` ids),
+#: ``reason`` (``"logout"``, ``"logout_all"``, ``"password_changed"``, ``"user_inactive"``,
+#: ``"reuse"`` or a caller's own reason).
+sessions_revoked = Signal()

@@ -1,1 +1,1 @@
-"""``manage.py apisec_settings``."""
+"""Management commands of django_apisec."""

@@ -1,0 +1,88 @@
+"""``JWTSessionAuthentication``: simplejwt's bearer authentication with the strict tokens.
+
+On top of simplejwt's ``JWTAuthentication`` it verifies access tokens with the strict backend,
+refuses tokens of a revoked session (one cache read), and, when ``APISEC_JWT_FINGERPRINT`` is on,
+refuses access tokens presented without the browser's fingerprint cookie.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+
+from django_apisec.conf import apisec_settings
+from django_apisec.sessions import fingerprint_matches, is_session_revoked
+from django_apisec.tokens import SessionAccessToken, jwt_settings
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+INVALID_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
+
+
+def _cookie_name(base: str, *, host_only: bool) -> str:
+    if not apisec_settings.JWT_COOKIE_SECURE:
+        return f"apisec_{base}"
+    # __Host- (Secure, Path=/, no Domain) where the path allows it, else __Secure-.
+    return f"{'__Host-' if host_only else '__Secure-'}apisec_{base}"
+
+
+def refresh_cookie_name() -> str:
+    """Name of the refresh-token cookie: ``__Secure-apisec_refresh`` over https."""
+    return _cookie_name("refresh", host_only=False)
+
+
+def fingerprint_cookie_name() -> str:
+    """Name of the sidejacking fingerprint cookie: ``__Host-apisec_fgp`` over https."""
+    return _cookie_name("fgp", host_only=True)
+
+
+class JWTSessionAuthentication(JWTAuthentication):
+    """Bearer authentication with strict access tokens of live sessions.
+
+    Use it in ``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`` instead of simplejwt's
+    ``JWTAuthentication``. Every failure is the same 401 ``token_not_valid``.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, SessionAccessToken] | None:
+        """The user and token of a valid ``Authorization: Bearer`` header, or ``None``."""
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        if is_session_revoked(token.session_id) or not self.fingerprint_ok(token, request):
+            raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        return self.get_user(token), token
+
+    def fingerprint_ok(self, token: SessionAccessToken, request: Request) -> bool:
+        """With ``APISEC_JWT_FINGERPRINT`` on, the browser's fingerprint cookie must match."""
+        if not apisec_settings.JWT_FINGERPRINT:
+            return True
+        return fingerprint_matches(token, request.COOKIES.get(fingerprint_cookie_name()))
+
+    def get_validated_token(self, raw_token: bytes) -> SessionAccessToken:
+        """The strictly verified access token; never a refresh token."""
+        try:
+            return SessionAccessToken(raw_token)  # type: ignore[arg-type]
+        except TokenError as exc:
+            raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+
+    def get_user(self, validated_token: Any) -> Any:
+        """The active user the token names (settings read now, not at import)."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.get(
+                **{jwt_settings().USER_ID_FIELD: validated_token.user_id}
+            )
+        except (user_model.DoesNotExist, ValueError) as exc:
+            raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid") from exc
+        if not user.is_active:
+            raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        return user

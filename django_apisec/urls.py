@@ -1,0 +1,20 @@
+"""URLs of the JWT session views; include them under the path the refresh cookie is scoped to.
+
+path("api/auth/", include("django_apisec.urls"))
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from django_apisec import auth_views
+
+app_name = "apisec_auth"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("refresh/", auth_views.RefreshView.as_view(), name="refresh"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout-all/", auth_views.LogoutAllView.as_view(), name="logout-all"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password"),
+]
