@@ -426,9 +426,7 @@ def _rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> 
     if not production:
         renderers.append("rest_framework.renderers.BrowsableAPIRenderer")
     defaults: dict[str, Any] = {
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "django_apisec.authentication.JWTSessionAuthentication"
-        ],
+        "DEFAULT_AUTHENTICATION_CLASSES": ["django_apisec.authentication.JWTSessionAuthentication"],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
             "rest_framework.throttling.AnonRateThrottle",

@@ -20,10 +20,10 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
-from rest_framework_simplejwt.tokens import AccessToken
 
 from django_apisec.exceptions import exception_handler, request_id
 from django_apisec.permissions import public
+from django_apisec.sessions import start_session
 from testproject.api.models import Note
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ def test_unhandled_exception_rolls_back_atomic_requests() -> None:
 
 
 def bearer(user: Any) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {start_session(user).access}"}
 
 
 @pytest.mark.django_db

@@ -260,7 +260,7 @@ def test_password_settings_of_the_project_win() -> None:
 def test_rest_framework_defaults() -> None:
     drf = hardened("production")["REST_FRAMEWORK"]
     assert drf["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "rest_framework_simplejwt.authentication.JWTAuthentication"
+        "django_apisec.authentication.JWTSessionAuthentication"
     ]
     assert drf["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
     assert drf["DEFAULT_THROTTLE_CLASSES"] == [
@@ -305,7 +305,7 @@ def test_rest_framework_merge_project_keys_win() -> None:
     assert drf["PAGE_SIZE"] == 10
     assert drf["UNRELATED_KEY"] == "kept"
     assert drf["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "rest_framework_simplejwt.authentication.JWTAuthentication"
+        "django_apisec.authentication.JWTSessionAuthentication"
     ]
     assert report(namespace)["REST_FRAMEWORK.DEFAULT_PERMISSION_CLASSES"] == PROJECT
     assert report(namespace)["REST_FRAMEWORK.PAGE_SIZE"] == PROJECT

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from rest_framework_simplejwt.tokens import AccessToken
 
 from django_apisec.permissions import is_public
+from django_apisec.sessions import start_session
 from testproject.api.models import Note, Project, Task
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class Api:
 
     def __init__(self, client: Client, user: Any) -> None:
         self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(user)}"}
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {start_session(user).access}"}
 
     def get(self, url: str) -> Any:
         return self.client.get(url, **self.headers)
@@ -131,7 +131,7 @@ def test_login_with_a_wrong_password_is_401(client: Client, alice: Any) -> None:
 
 
 def test_a_forged_token_is_refused(client: Client, alice: Any) -> None:
-    token = str(AccessToken.for_user(alice))
+    token = str(start_session(alice).access)
     header, payload, signature = token.split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"
     response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {forged}")

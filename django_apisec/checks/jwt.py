@@ -202,7 +202,10 @@ def simplejwt_in_use() -> bool:
     if any(app.startswith(SIMPLEJWT) for app in installed_apps()):
         return True
     for backend in as_items(rest_framework_setting("DEFAULT_AUTHENTICATION_CLASSES")):
-        names = {str(backend)} if isinstance(backend, (str, Promise)) else lineage(backend)
+        # A subclass counts too: django_apisec's JWTSessionAuthentication is simplejwt's.
+        names = lineage(load(backend)[0])
+        if isinstance(backend, (str, Promise)):
+            names.add(str(backend))
         if any(name.startswith(f"{SIMPLEJWT}.") for name in names):
             return True
     return False
