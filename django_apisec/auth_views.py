@@ -152,7 +152,7 @@ class _CookieAuthView(APIView):
     authentication_classes: Any = ()
     parser_classes = [JSONParser]
 
-    def get_authenticate_header(self, request: Request) -> str:  # noqa: ARG002 - DRF's signature
+    def get_authenticate_header(self, request: Request) -> str:
         """Keep failures 401 (DRF answers 403 when no authenticator names a scheme)."""
         return 'Bearer realm="api"'
 

@@ -273,7 +273,7 @@ def revoke_on_credential_change(
     instance: Any,
     created: bool,
     update_fields: Any = None,
-    **kwargs: Any,  # noqa: ARG001
+    **kwargs: Any,
 ) -> None:
     """``post_save`` receiver on the user model: a password change or deactivation ends sessions.
 

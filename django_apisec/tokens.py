@@ -125,7 +125,7 @@ class StrictTokenBackend(TokenBackend):
             json_encoder=self.json_encoder,
         )
 
-    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:  # noqa: ARG002
+    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
         """Verify ``token`` and return its claims; always verifies, whatever ``verify`` says.
 
         Raises ``TokenBackendExpiredToken`` for an expired token and ``TokenBackendError`` for
@@ -191,7 +191,7 @@ def token_backend() -> StrictTokenBackend:
     )
 
 
-def clear_token_backend(*, setting: str, **kwargs: Any) -> None:  # noqa: ARG001
+def clear_token_backend(*, setting: str, **kwargs: Any) -> None:
     """``setting_changed`` receiver: forget the cached backend when its settings change."""
     if setting in BACKEND_SETTINGS:
         token_backend.cache_clear()

@@ -27,7 +27,7 @@ class Command(BaseCommand):
             help="Rows deleted per statement (default: APISEC_JWT_PRUNE_BATCH_SIZE).",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ARG002 - Django's signature
+    def handle(self, *args: Any, **options: Any) -> None:
         """Prune until nothing dead is left and report the count."""
         size = options["batch_size"] or apisec_settings.JWT_PRUNE_BATCH_SIZE
         deleted = prune_sessions(batch_size=max(1, size))
