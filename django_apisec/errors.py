@@ -73,6 +73,9 @@ def json_error_for(request: HttpRequest, response: HttpResponseBase) -> HttpResp
             replacement[header] = response[header]
     # Cookies set on the way (a rotated CSRF or session cookie) must survive the replacement.
     replacement.cookies = response.cookies
+    # Django logs each error response once; the replacement is the same error, already logged.
+    if getattr(response, "_has_been_logged", False):
+        replacement._has_been_logged = True  # type: ignore[attr-defined]
     return replacement
 
 

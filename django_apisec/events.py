@@ -28,7 +28,7 @@ logger = logging.getLogger(SECURITY_LOGGER)
 AUTHENTICATION_SUCCEEDED = "authentication_succeeded"
 AUTHENTICATION_FAILED = "authentication_failed"
 ACCOUNT_LOCKED_OUT = "account_locked_out"
-TOKEN_REUSED = "token_reused"
+TOKEN_REUSED = "token_reused"  # noqa: S105 (an event name, not a secret)
 AUTHORIZATION_DENIED = "authorization_denied"
 OWNER_BYPASS_USED = "owner_bypass"
 VALIDATION_FAILED = "validation_failed"
@@ -93,7 +93,8 @@ class SecurityEvent:
 
 def _django_request(request: Any) -> HttpRequest | None:
     """The Django request behind a DRF ``Request`` (or ``request`` itself)."""
-    return getattr(request, "_request", request)
+    django_request: HttpRequest | None = getattr(request, "_request", request)
+    return django_request
 
 
 def _client_address(request: HttpRequest | None) -> str | None:

@@ -93,7 +93,8 @@ def _record_event(exc: Exception, request: Any) -> None:
             fields=events.field_names(exc.detail),
         )
     elif isinstance(exc, exceptions.Throttled):
-        events.record(events.THROTTLED, request=request, outcome=events.BLOCKED, wait=exc.wait)
+        wait = getattr(exc, "wait", None)
+        events.record(events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait)
     elif isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge)):
         events.record(
             events.INPUT_REJECTED, request=request, outcome=events.BLOCKED, code=_code(exc)

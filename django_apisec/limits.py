@@ -118,7 +118,7 @@ def enforce_body_limit(request: HttpRequest) -> bool:
         return length <= limit
     stream = getattr(request, "_stream", None)
     if stream is not None:
-        request._stream = BoundedBodyStream(stream, limit, request)  # type: ignore[attr-defined]
+        request._stream = BoundedBodyStream(stream, limit, request)  # type: ignore[assignment]
     return True
 
 

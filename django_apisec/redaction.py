@@ -32,8 +32,11 @@ _KEY_VALUE = re.compile(
     r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}\])]+)""",
     re.IGNORECASE,
 )
-# Header lines whose whole value is a credential: "Cookie: a=1; b=2".
-_HEADER_LINE = re.compile(r"(?P<key>\b(?:set-)?cookie:\s*)(?P<value>[^\r\n]+)", re.IGNORECASE)
+# Header lines whose whole value is a credential: "Cookie: a=1; b=2", "Authorization: Bearer x".
+_HEADER_LINE = re.compile(
+    r"(?P<key>\b(?:set-cookie|cookie|(?:proxy-)?authorization):\s*)(?P<value>[^\r\n]+)",
+    re.IGNORECASE,
+)
 _AUTH_SCHEME = re.compile(r"\b(?P<key>(?:Bearer|Basic|Digest|Token|JWT)\s+)[\w.~+/=-]+")
 _JWT = re.compile(r"\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 

@@ -42,7 +42,7 @@ class JsonLinesFormatter(logging.Formatter):
         if isinstance(event, dict):
             payload.update(event)
         elif getattr(record, "event", None) is not None:
-            payload["event"] = record.event
+            payload["event"] = getattr(record, "event", None)
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
