@@ -90,6 +90,10 @@ class BoundedBodyStream:
         """Read one line, never past the limit."""
         return self._count(self._stream.readline(self._allowance(size)))
 
+    def seekable(self) -> bool:
+        """``False``: the size is known only by counting (Django 6.1 asks before reading)."""
+        return False
+
     def __iter__(self) -> BoundedBodyStream:
         return self
 

@@ -195,6 +195,7 @@ def test_bounded_stream_reads() -> None:
     stream = BoundedBodyStream(io.BytesIO(b"ab\ncd\nef"), 8, request)
     assert stream.read(2) == b"ab"
     assert stream.readline() == b"\n"
+    assert not stream.seekable()
     assert list(stream) == [b"cd\n", b"ef"]
     assert stream.read() == b""
     assert not exceeded_while_reading(request)
