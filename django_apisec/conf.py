@@ -14,6 +14,18 @@ from django.conf import settings
 
 PROFILES = ("development", "production")
 DEFAULT_MAX_PAGE_SIZE = 100
+DEFAULT_API_PREFIX = "/api/"
+# Django's own default for DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB).
+DEFAULT_MAX_BODY_SIZE = 2_621_440
+DEFAULT_JSON_MAX_DEPTH = 32
+DEFAULT_JSON_MAX_ITEMS = 10_000
+
+
+def _positive_int(value: Any) -> int | None:
+    """``value`` as a positive ``int``, or ``None`` (booleans, strings, zero and less refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
 
 
 def parse_trusted_proxies(value: Any) -> list[str]:
@@ -68,6 +80,41 @@ class ApisecSettings:
         except (TypeError, ValueError):
             return None
         return size if size > 0 else None
+
+    @property
+    def API_PREFIX(self) -> str:  # noqa: N802
+        """Path prefix of the API (``"/api/"``): API headers, limits and JSON errors apply there.
+
+        Always starts and ends with ``/``; a value that is not a non-empty string is the default.
+        """
+        value = self._get("API_PREFIX", DEFAULT_API_PREFIX)
+        if not isinstance(value, str) or not value.strip("/"):
+            return DEFAULT_API_PREFIX
+        return f"/{value.strip('/')}/"
+
+    @property
+    def MAX_BODY_SIZE(self) -> int:  # noqa: N802
+        """Largest request body (bytes) under the API prefix; larger bodies are a 413.
+
+        Defaults to ``DATA_UPLOAD_MAX_MEMORY_SIZE``; when neither is a positive integer (e.g.
+        ``DATA_UPLOAD_MAX_MEMORY_SIZE = None``), 2.5 MiB: a broken bound is never "no bound".
+        """
+        value = _positive_int(self._get("MAX_BODY_SIZE", None))
+        if value is None:
+            value = _positive_int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None))
+        return DEFAULT_MAX_BODY_SIZE if value is None else value
+
+    @property
+    def JSON_MAX_DEPTH(self) -> int:  # noqa: N802
+        """Deepest nesting of arrays and objects a JSON request body may have."""
+        value = _positive_int(self._get("JSON_MAX_DEPTH", DEFAULT_JSON_MAX_DEPTH))
+        return DEFAULT_JSON_MAX_DEPTH if value is None else value
+
+    @property
+    def JSON_MAX_ITEMS(self) -> int:  # noqa: N802
+        """Most values (array elements and object members, at any depth) in a JSON body."""
+        value = _positive_int(self._get("JSON_MAX_ITEMS", DEFAULT_JSON_MAX_ITEMS))
+        return DEFAULT_JSON_MAX_ITEMS if value is None else value
 
     @property
     def HARDENING_REPORT(self) -> dict[str, str]:  # noqa: N802

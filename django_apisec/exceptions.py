@@ -2,48 +2,42 @@
 
 Errors are ``{"detail": ..., "code": ...}``; validation errors add ``"errors"`` (field -> messages).
 An unhandled exception becomes a 500 ``{"detail": "Internal server error", "code":
-"server_error", "request_id": ...}``; the traceback is logged server-side only.
+"server_error", "request_id": ...}``; the traceback is logged server-side only. Refusals that
+matter to security (authentication, authorization, validation, throttling, oversized or abusive
+input) are recorded as security events (:mod:`django_apisec.events`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from django_apisec import events
+from django_apisec.limits import RequestTooLarge
+from django_apisec.request_id import request_id
+
+__all__ = ["exception_handler", "request_id"]
+
 logger = logging.getLogger("django_apisec.errors")
-
-REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def request_id(request: HttpRequest | None) -> str:
-    """The request's id: a well-formed ``X-Request-ID`` from the client, else a new one.
-
-    The id is stored on the request so that every later call (logs, the response) agrees.
-    """
-    if request is None:
-        return uuid.uuid4().hex
-    existing = getattr(request, "apisec_request_id", None)
-    if existing:
-        return str(existing)
-    candidate = request.META.get(REQUEST_ID_HEADER, "")
-    value = candidate if _REQUEST_ID.fullmatch(candidate) else uuid.uuid4().hex
-    request.apisec_request_id = value  # type: ignore[attr-defined]
-    return value
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF ``EXCEPTION_HANDLER``: DRF's own handling, reshaped; unhandled errors become a 500."""
     request = context.get("request")
+    if isinstance(exc, RequestDataTooBig):
+        # Django's size errors (and the API middleware's, for a body of unknown length) are a
+        # client's fault, not a crash.
+        exc = RequestTooLarge()
+    _record_event(exc, request)
     response = drf_exception_handler(exc, context)
     if response is None:
         django_request = getattr(request, "_request", request)
@@ -77,3 +71,43 @@ def _error_body(exc: Exception, data: Any) -> dict[str, Any]:
         detail = data["detail"]
         return {"detail": str(detail), "code": getattr(detail, "code", "error")}
     return {"detail": "Request failed.", "code": "error", "errors": data}
+
+
+def _record_event(exc: Exception, request: Any) -> None:
+    """Record the security event a refused request stands for (nothing for other errors)."""
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        events.record(
+            events.AUTHENTICATION_FAILED, request=request, outcome=events.FAILURE, code=_code(exc)
+        )
+    elif isinstance(
+        exc, (exceptions.NotAuthenticated, exceptions.PermissionDenied, DjangoPermissionDenied)
+    ):
+        events.record(
+            events.AUTHORIZATION_DENIED, request=request, outcome=events.DENIED, code=_code(exc)
+        )
+    elif isinstance(exc, exceptions.ValidationError):
+        events.record(
+            events.VALIDATION_FAILED,
+            request=request,
+            outcome=events.FAILURE,
+            fields=events.field_names(exc.detail),
+        )
+    elif isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None)
+        events.record(events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait)
+    elif isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge)):
+        events.record(
+            events.INPUT_REJECTED, request=request, outcome=events.BLOCKED, code=_code(exc)
+        )
+
+
+def _code(exc: Exception) -> str:
+    """The stable code of an API exception (``permission_denied``...)."""
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        if isinstance(codes, str):
+            return codes
+        if isinstance(codes, dict) and isinstance(codes.get("detail"), str):
+            return str(codes["detail"])
+        return str(exc.default_code)
+    return "permission_denied"

@@ -23,6 +23,7 @@ import django
 from django.core.exceptions import ImproperlyConfigured
 
 from django_apisec.conf import PROFILES, parse_trusted_proxies
+from django_apisec.security_log import default_logging
 
 ONE_YEAR = 365 * 24 * 3600
 SECRET_KEY_ENV = "DJANGO_SECRET_KEY"  # noqa: S105 (a variable name, not a secret)
@@ -53,6 +54,7 @@ GOVERNED_SETTINGS: tuple[str, ...] = (
     "ALLOWED_HOSTS",
     "INSTALLED_APPS",
     "MIDDLEWARE",
+    "LOGGING",
     # Transport and proxies.
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
@@ -135,6 +137,7 @@ AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 DJANGO_CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
 APISEC_CSP_MIDDLEWARE = "django_apisec.middleware.ContentSecurityPolicyMiddleware"
+API_SECURITY_MIDDLEWARE = "django_apisec.api_middleware.ApiSecurityMiddleware"
 
 # startproject's stack, used when the project defines no MIDDLEWARE at all.
 DEFAULT_MIDDLEWARE = [
@@ -354,6 +357,10 @@ def _scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str
     defaults: dict[str, Any] = {
         "DEBUG": not production,
         "DEBUG_PROPAGATE_EXCEPTIONS": False,
+        # Only for a project without LOGGING: security events, Django's security warnings and
+        # server errors as redacted JSON lines on stderr. A project's own LOGGING is never
+        # touched (docs/security-events.rst shows how to add the filters to it).
+        "LOGGING": default_logging(),
         "SECRET_KEY_FALLBACKS": [],
         "SECURE_SSL_REDIRECT": production,
         "SECURE_HSTS_SECONDS": ONE_YEAR if production else 0,
@@ -439,7 +446,7 @@ def _rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> 
         # counts hops, not CIDRs: a deployment with two proxy hops sets it to 2 itself.
         "NUM_PROXIES": 1 if _trusted_proxies(namespace) else 0,
         "DEFAULT_RENDERER_CLASSES": renderers,
-        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+        "DEFAULT_PARSER_CLASSES": ["django_apisec.parsers.JSONParser"],
         "DEFAULT_PAGINATION_CLASS": "django_apisec.pagination.BoundedPageNumberPagination",
         "PAGE_SIZE": 50,
         "EXCEPTION_HANDLER": "django_apisec.exceptions.exception_handler",
@@ -499,10 +506,12 @@ def _order_middleware(namespace: MutableMapping[str, Any], report: dict[str, str
     SecurityMiddleware answers the https redirect; CorsMiddleware must run before anything that
     can answer a request (CommonMiddleware's redirects) so those answers carry CORS headers; the
     CSP middleware is the one this Django version has (a project upgraded from 5.2 keeps working).
+    The API middleware comes right after it: its headers are set before the CSP middleware's
+    (which never overwrites one), and it bounds the body before anything reads it.
     """
     project_set = "MIDDLEWARE" in namespace
     original = list(namespace.get("MIDDLEWARE") or ()) if project_set else list(DEFAULT_MIDDLEWARE)
-    head = [SECURITY_MIDDLEWARE, CORS_MIDDLEWARE, csp_middleware()]
+    head = [SECURITY_MIDDLEWARE, CORS_MIDDLEWARE, csp_middleware(), API_SECURITY_MIDDLEWARE]
     replaced = {*head, DJANGO_CSP_MIDDLEWARE, APISEC_CSP_MIDDLEWARE}
     rest = [entry for entry in original if entry not in replaced]
     if CSRF_MIDDLEWARE not in rest:

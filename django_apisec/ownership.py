@@ -10,7 +10,6 @@ are filtered with ``EXISTS`` so that rows are never duplicated.
 from __future__ import annotations
 
 import functools
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -19,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from rest_framework import serializers
 
+from django_apisec import events
 from django_apisec.serializers import StrictFieldsMixin
 from django_apisec.signals import owner_bypass_used
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from rest_framework.request import Request
-
-logger = logging.getLogger("django_apisec.security")
 
 M = TypeVar("M", bound=Model)
 
@@ -168,12 +166,12 @@ class OwnedQuerysetMixin:
         for policy_class in self.owner_bypass:
             policy = policy_class()
             if policy.applies(self.request, self):
-                logger.warning(
-                    "owner bypass %s used by user %s on %s",
-                    type(policy).__name__,
-                    getattr(self.request.user, "pk", None),
-                    self.request.path,
-                    extra={"event": "owner_bypass", "policy": type(policy).__name__},
+                events.record(
+                    events.OWNER_BYPASS_USED,
+                    request=self.request,
+                    user=self.request.user,
+                    outcome=events.ALLOWED,
+                    policy=type(policy).__name__,
                 )
                 owner_bypass_used.send(
                     sender=type(self),

@@ -24,3 +24,10 @@ refresh_token_reused = Signal()
 #: ``reason`` (``"logout"``, ``"logout_all"``, ``"password_changed"``, ``"user_inactive"``,
 #: ``"reuse"`` or a caller's own reason).
 sessions_revoked = Signal()
+
+#: A security event was recorded (see :func:`django_apisec.events.record`); sent after the log
+#: record is written. Arguments: ``event`` (the :class:`~django_apisec.events.SecurityEvent`:
+#: ``type``, ``outcome``, ``time``, ``request_id``, ``client_ip``, ``user_id``, ``path``,
+#: ``method``, ``fields``), ``request`` (the request or ``None``), ``user`` (the user the event is
+#: about, or ``None``). The sender is :class:`~django_apisec.events.SecurityEvent`.
+security_event = Signal()

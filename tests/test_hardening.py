@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from django_apisec import hardening
 from django_apisec.hardening import (
+    API_SECURITY_MIDDLEWARE,
     APISEC_CSP_MIDDLEWARE,
     AUTH_MIDDLEWARE,
     CORS_MIDDLEWARE,
@@ -269,7 +270,7 @@ def test_rest_framework_defaults() -> None:
     ]
     assert set(drf["DEFAULT_THROTTLE_RATES"]) == {"anon", "user"}
     assert drf["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
-    assert drf["DEFAULT_PARSER_CLASSES"] == ["rest_framework.parsers.JSONParser"]
+    assert drf["DEFAULT_PARSER_CLASSES"] == ["django_apisec.parsers.JSONParser"]
     assert drf["DEFAULT_PAGINATION_CLASS"] == "django_apisec.pagination.BoundedPageNumberPagination"
     assert drf["PAGE_SIZE"] == 50
     assert drf["EXCEPTION_HANDLER"] == "django_apisec.exceptions.exception_handler"
@@ -457,6 +458,7 @@ def test_missing_middleware_uses_startproject_stack() -> None:
         SECURITY_MIDDLEWARE,
         CORS_MIDDLEWARE,
         csp_middleware(),
+        API_SECURITY_MIDDLEWARE,
         *DEFAULT_MIDDLEWARE[1:],
     ]
     assert report(namespace)["MIDDLEWARE"] == PROFILE
@@ -474,7 +476,12 @@ def test_misordered_cors_middleware_is_moved_up() -> None:
     ]
     namespace = hardened(MIDDLEWARE=project)
     middleware = namespace["MIDDLEWARE"]
-    assert middleware[:3] == [SECURITY_MIDDLEWARE, CORS_MIDDLEWARE, csp_middleware()]
+    assert middleware[:4] == [
+        SECURITY_MIDDLEWARE,
+        CORS_MIDDLEWARE,
+        csp_middleware(),
+        API_SECURITY_MIDDLEWARE,
+    ]
     # CorsMiddleware must run before CommonMiddleware, which can answer with a redirect.
     assert middleware.index(CORS_MIDDLEWARE) < middleware.index(COMMON_MIDDLEWARE)
     assert middleware.count(CORS_MIDDLEWARE) == 1
@@ -484,7 +491,7 @@ def test_misordered_cors_middleware_is_moved_up() -> None:
 def test_missing_csrf_goes_before_authentication() -> None:
     namespace = hardened(MIDDLEWARE=[SESSIONS_MIDDLEWARE, AUTH_MIDDLEWARE])
     middleware = namespace["MIDDLEWARE"]
-    assert middleware[3:] == [
+    assert middleware[4:] == [
         SESSIONS_MIDDLEWARE,
         CSRF_MIDDLEWARE,
         AUTH_MIDDLEWARE,
@@ -494,7 +501,7 @@ def test_missing_csrf_goes_before_authentication() -> None:
 
 def test_missing_csrf_and_xframe_are_appended_without_authentication() -> None:
     namespace = hardened(MIDDLEWARE=(COMMON_MIDDLEWARE,))
-    assert namespace["MIDDLEWARE"][3:] == [COMMON_MIDDLEWARE, CSRF_MIDDLEWARE, XFRAME_MIDDLEWARE]
+    assert namespace["MIDDLEWARE"][4:] == [COMMON_MIDDLEWARE, CSRF_MIDDLEWARE, XFRAME_MIDDLEWARE]
 
 
 def test_empty_middleware_gets_the_security_stack() -> None:
@@ -503,6 +510,7 @@ def test_empty_middleware_gets_the_security_stack() -> None:
         SECURITY_MIDDLEWARE,
         CORS_MIDDLEWARE,
         csp_middleware(),
+        API_SECURITY_MIDDLEWARE,
         CSRF_MIDDLEWARE,
         XFRAME_MIDDLEWARE,
     ]

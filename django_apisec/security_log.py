@@ -1,0 +1,82 @@
+"""The security log's output: JSON lines, and the ``LOGGING`` ``harden()`` installs by default.
+
+:class:`JsonLinesFormatter` writes one JSON object per record, on one line whatever the record
+holds (newlines in a message are escaped, so a client cannot forge a log line). A security event
+(:func:`django_apisec.events.record`) contributes its fixed keys: ``event``, ``outcome``,
+``time``, ``request_id``, ``client_ip``, ``user_id``, ``path``, ``method`` and its own fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+FILTERS = {
+    "apisec_request_id": {"()": "django_apisec.request_id.RequestIdFilter"},
+    "apisec_redact": {"()": "django_apisec.redaction.RedactingFilter"},
+}
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """Format a record as one line of JSON (``time``, ``level``, ``logger``, ``message``, ...).
+
+    Security events add their payload; a record with an exception adds ``exception`` (the
+    traceback text, as redacted by :class:`~django_apisec.redaction.RedactingFilter` when that
+    filter ran first). Values that are not JSON are written as their ``str()``.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON object on one line."""
+        payload: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        event = getattr(record, "security_event", None)
+        if isinstance(event, dict):
+            payload.update(event)
+        elif getattr(record, "event", None) is not None:
+            payload["event"] = getattr(record, "event", None)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            payload["exception"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(payload, default=str, ensure_ascii=True, separators=(",", ":"))
+
+
+def default_logging() -> dict[str, Any]:
+    """The ``LOGGING`` ``harden()`` installs when the project has none.
+
+    Security events (``django_apisec.*``), Django's security warnings (``django.security``:
+    disallowed hosts, oversized bodies) and server errors (``django.request`` at ``ERROR``:
+    tracebacks of 500s) go to stderr as JSON lines, redacted and tagged with the request id.
+    Every other logger keeps Django's defaults (``disable_existing_loggers`` is ``False``).
+    """
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "apisec_json",
+        "filters": list(FILTERS),
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {name: dict(config) for name, config in FILTERS.items()},
+        "formatters": {"apisec_json": {"()": "django_apisec.security_log.JsonLinesFormatter"}},
+        "handlers": {
+            "apisec_stderr": dict(handler),
+            "apisec_stderr_errors": {**handler, "level": "ERROR"},
+        },
+        "loggers": {
+            "django_apisec": {"handlers": ["apisec_stderr"], "level": "INFO"},
+            "django.security": {"handlers": ["apisec_stderr"], "level": "INFO"},
+            "django.request": {"handlers": ["apisec_stderr_errors"]},
+        },
+    }
