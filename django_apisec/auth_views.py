@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_apisec import events
 from django_apisec.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
@@ -181,6 +182,13 @@ class LoginView(_CookieAuthView):
         if user is None or not user.is_active:
             raise AuthenticationFailed(INVALID_CREDENTIALS, code="authentication_failed")
         issued = start_session(user)
+        events.record(
+            events.AUTHENTICATION_SUCCEEDED,
+            request=request,
+            user=user,
+            outcome=events.SUCCESS,
+            session=str(issued.family_id),
+        )
         return _session_response(request, issued, status.HTTP_200_OK)
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from django_apisec import events
 from django_apisec.conf import apisec_settings
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
@@ -329,29 +330,21 @@ def _refuse_stale(
 
 
 def _report_reuse(family: TokenFamily, request: HttpRequest | None) -> None:
-    # Imported here: exceptions imports rest_framework.views, which imports the configured
-    # authentication classes, which import this module (loaded early, from AppConfig.ready()).
-    from django_apisec.exceptions import request_id  # noqa: PLC0415
-
     user = family.user
     revoke_family(family.pk, reason=REUSE, user=user)
     if apisec_settings.JWT_REUSE_DEACTIVATES_USER and user.is_active:
         user.is_active = False
         # The post_save receiver then revokes the user's other sessions too.
         user.save(update_fields=["is_active"])
-    client_ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    security_logger.warning(
-        "Refresh token reuse detected; session %s revoked",
-        family.pk,
-        extra={
-            "event": "token_reuse",
-            "user_id": user.pk,
-            "family_id": str(family.pk),
-            "client_ip": client_ip,
-            "request_id": request_id(request) if request is not None else None,
-            "account_locked": not user.is_active,
-        },
+    event = events.record(
+        events.TOKEN_REUSED,
+        request=request,
+        user=user,
+        outcome=events.BLOCKED,
+        family_id=str(family.pk),
+        account_locked=not user.is_active,
     )
+    client_ip = event.client_ip
     refresh_token_reused.send(
         sender=TokenFamily, user=user, family=family, client_ip=client_ip, request=request
     )

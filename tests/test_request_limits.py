@@ -17,7 +17,6 @@ from django.test import AsyncClient, Client, RequestFactory, override_settings
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import AccessToken
 
 from django_apisec.api_middleware import ApiSecurityMiddleware
 from django_apisec.conf import (
@@ -35,6 +34,7 @@ from django_apisec.limits import (
 )
 from django_apisec.parsers import MAX_INTEGER, MIN_INTEGER, JSONParser, check_structure
 from django_apisec.permissions import public
+from django_apisec.sessions import start_session
 from testproject.api.models import Project
 
 if TYPE_CHECKING:
@@ -349,7 +349,7 @@ def alice() -> Any:
 
 @pytest.fixture
 def auth(alice: Any) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {AccessToken.for_user(alice)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {start_session(alice).access}"}
 
 
 @pytest.mark.django_db
