@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import re
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import base_user
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -56,3 +61,64 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
         return {m.id for m in messages if m.id and m.id.startswith("apisec.")}
 
     return run
+
+
+# --- no secret reaches any log ---------------------------------------------------------------
+
+# The attack suites of every issue; each of their tests runs with the configured log handlers
+# captured, and fails if a password, token or key shows up in what was logged.
+ATTACK_SUITES = {
+    "test_jwt_attacks",
+    "test_jwt_sessions",
+    "test_jwt_transport",
+    "test_ownership",
+    "test_request_limits",
+    "test_exceptions",
+    "test_testproject_api",
+    "test_testproject_ownership",
+}
+JWT_SHAPED = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}")
+LOGGERS = ("django_apisec", "django.security", "django.request", "")
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    if request.module.__name__.rpartition(".")[2] not in ATTACK_SUITES:
+        yield
+        return
+    passwords: set[str] = set()
+
+    def remembering(function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(raw: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(raw, str) and len(raw) >= 6:
+                passwords.add(raw)
+            return function(raw, *args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(base_user, "make_password", remembering(base_user.make_password))
+    monkeypatch.setattr(base_user, "check_password", remembering(base_user.check_password))
+    captured = io.StringIO()
+    handlers = {
+        h
+        for name in LOGGERS
+        for h in logging.getLogger(name).handlers
+        if isinstance(h, logging.StreamHandler)
+    }
+    previous = {h: h.setStream(captured) for h in handlers}
+    try:
+        yield
+    finally:
+        for handler, stream in previous.items():
+            handler.setStream(stream)
+    logged = captured.getvalue()
+    secrets = {settings.SECRET_KEY, *passwords}
+    signing_key = getattr(settings, "SIMPLE_JWT", {}).get("SIGNING_KEY")
+    if signing_key:
+        secrets.add(signing_key)
+    leaked = sorted(s for s in secrets if s in logged)
+    assert not leaked, f"secrets in the log: {leaked!r}"
+    assert not JWT_SHAPED.search(logged), "a token in the log"
+    assert "Bearer " not in logged
