@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from django_apisec.throttling import ratelimit_headers
+
 logger = logging.getLogger("django_apisec.errors")
 
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
@@ -64,6 +66,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     response.data = _error_body(exc, response.data)
+    if isinstance(exc, exceptions.Throttled):
+        # DRF throttles cannot set headers; their decisions are recorded on the request.
+        for header, value in ratelimit_headers(request).items():
+            response[header] = value
     return response
 
 
