@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
+from django_apisec.backends import LockoutModelBackend
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 from django_apisec.conf import apisec_settings
 from django_apisec.proxies import SETTING as TRUSTED_PROXIES
@@ -104,6 +106,23 @@ W412 = warning(
     "that header (harden() does this when APISEC_TRUSTED_PROXIES is set).",
 )
 
+W413 = warning(
+    "apisec.W413",
+    "APISEC_FAILURE_POLICY is 'open': while the abuse-control cache is unreachable, every "
+    "throttle admits everything and failed logins are not counted (an attacker who can slow "
+    "or crash the cache gets unlimited password guesses).",
+    "Remove APISEC_FAILURE_POLICY (the default 'closed' answers 503 with Retry-After while the "
+    "cache is down), or keep 'open' deliberately and silence apisec.W413.",
+)
+E414 = error(
+    "apisec.E414",
+    "No backend in AUTHENTICATION_BACKENDS enforces the account lockout: authenticate() (the "
+    "admin, every login view) checks any number of password guesses per account.",
+    "Put 'django_apisec.backends.LockoutModelBackend' in AUTHENTICATION_BACKENDS instead of "
+    "'django.contrib.auth.backends.ModelBackend' (harden() does this when the project sets none).",
+)
+
+LOCKOUT_BACKEND = "django_apisec.backends.LockoutModelBackend"
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
 FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
@@ -303,3 +322,31 @@ def check_ssl_redirect_behind_proxy(**kwargs: Any) -> list[CheckMessage]:
     ):
         return [W412]
     return []
+
+
+@deploy_check
+def check_failure_policy(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.W413: abuse controls fail closed when their cache is down."""
+    return [W413] if apisec_settings.FAILURE_POLICY == "open" else []
+
+
+def enforces_lockout(entry: object) -> bool:
+    """Whether an ``AUTHENTICATION_BACKENDS`` entry is the lockout backend or a subclass of it."""
+    if not isinstance(entry, str):
+        return False
+    if entry == LOCKOUT_BACKEND:
+        return True
+    try:
+        backend = import_string(entry)
+    except Exception:  # noqa: BLE001 (a broken path is Django's to report, at login time)
+        return False
+    return isinstance(backend, type) and issubclass(backend, LockoutModelBackend)
+
+
+@deploy_check
+def check_lockout_backend(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.E414: some authentication backend enforces the lockout."""
+    backends = getattr(settings, "AUTHENTICATION_BACKENDS", None)
+    if isinstance(backends, str) or not isinstance(backends, (list, tuple)):
+        backends = []
+    return [] if any(enforces_lockout(entry) for entry in backends) else [E414]
