@@ -211,3 +211,14 @@ def ratelimit_headers(request: Any) -> dict[str, str]:
     policies = [f'"{scope}";q={d.rate.limit};w={d.rate.period}' for scope, d in decisions]
     states = [f'"{scope}";r={d.remaining};t={d.reset}' for scope, d in decisions]
     return {"RateLimit-Policy": ", ".join(policies), "RateLimit": ", ".join(states)}
+
+
+def ratelimit_rate(group: str, request: Any) -> str | None:  # noqa: ARG001 (django-ratelimit's signature)
+    """A django-ratelimit ``rate``: the rate of the scope named by ``group``, read now.
+
+    ``@ratelimit(group="login_ip", key="django_apisec.client_ip.ratelimit_key",
+    rate="django_apisec.throttling.ratelimit_rate")`` limits a plain Django view at the same rate
+    as the DRF throttle of that scope; ``None`` (no rate) means no limit.
+    """
+    rate = throttle_rates().get(group)
+    return rate if isinstance(rate, str) else None

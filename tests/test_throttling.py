@@ -331,3 +331,54 @@ def test_redis_throttle_admits_exactly_the_limit_under_threads() -> None:
 
 def test_module_exports() -> None:
     assert throttling.DECISIONS_ATTR == "apisec_throttle_decisions"
+
+
+def test_ratelimit_rate_reads_the_scope_rate_now() -> None:
+    with override_settings(REST_FRAMEWORK=rates(login_ip="7/min", broken=3)):
+        assert throttling.ratelimit_rate("login_ip", None) == "7/min"
+        assert throttling.ratelimit_rate("broken", None) is None
+        assert throttling.ratelimit_rate("missing", None) is None
+
+
+@pytest.mark.urls("testproject.urls")
+@pytest.mark.django_db
+def test_admin_login_is_rate_limited_per_client_with_retry_after() -> None:
+    from django.test import Client
+
+    with override_settings(REST_FRAMEWORK=rates(login_ip="2/min")):
+        attacker = Client(REMOTE_ADDR="203.0.113.9")
+        statuses = [
+            attacker.post(
+                "/admin/login/",
+                {"username": f"u{n}", "password": "x"},
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            ).status_code
+            for n in range(3)
+        ]
+        blocked = attacker.post("/admin/login/", {"username": "u", "password": "x"})
+        other = Client(REMOTE_ADDR="203.0.113.10").post("/admin/login/", {"username": "u"})
+        page = attacker.get("/admin/login/")
+    assert statuses == [200, 200, 429]
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked["Retry-After"]) <= 60
+    assert other.status_code == 200
+    assert page.status_code == 200  # only POSTs count
+
+
+@pytest.mark.urls("testproject.urls")
+@pytest.mark.django_db
+@pytest.mark.parametrize(("policy", "status"), [("closed", 503), ("open", 200)])
+def test_admin_login_when_the_cache_is_down(policy: str, status: int) -> None:
+    from django.test import Client
+
+    with override_settings(
+        CACHES=redis_caches(UNREACHABLE_URL),
+        RATELIMIT_USE_CACHE="abuse",
+        APISEC_FAILURE_POLICY=policy,
+        AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"],
+        REST_FRAMEWORK=rates(login_ip="2/min"),
+    ):
+        response = Client().post("/admin/login/", {"username": "u", "password": "x"})
+    assert response.status_code == status
+    if status == 503:
+        assert response["Retry-After"] == "10"
