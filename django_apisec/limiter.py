@@ -38,6 +38,13 @@ from django_apisec.conf import FAILURE_POLICIES, apisec_settings
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache
 
+try:
+    from redis.exceptions import NoScriptError
+except ImportError:  # pragma: no cover (redis-py is only needed with RedisCache)
+
+    class NoScriptError(Exception):  # type: ignore[no-redef]
+        """Stands in when redis-py is not installed (RedisStore is then never built)."""
+
 logger = logging.getLogger("django_apisec.limiter")
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -149,14 +156,20 @@ class RedisStore:
     def __init__(self, backend: RedisCache) -> None:
         self.backend = backend
         self.client = redis_client(backend)
-        self.script = self.client.register_script(GCRA_SCRIPT)
+        self.sha = hashlib.sha1(GCRA_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's script id)
 
     def hit(self, key: str, rate: Rate, cost: int) -> Decision:
         """Count ``cost`` hits (a negative cost refunds) and decide atomically."""
-        full_key = self.backend.make_and_validate_key(key)
-        allowed, remaining, retry_us, reset_us = self.script(
-            keys=[full_key], args=[rate.limit, rate.period, cost]
-        )
+        # Our keys are short and ASCII: the cache's memcached-style validation is not needed.
+        full_key = self.backend.make_key(key)
+        args = (full_key, rate.limit, rate.period, cost)
+        try:
+            result = self.client.execute_command("EVALSHA", self.sha, 1, *args)
+        except NoScriptError:
+            # First use on this server (or after SCRIPT FLUSH / a restart): load it once.
+            self.client.execute_command("SCRIPT", "LOAD", GCRA_SCRIPT)
+            result = self.client.execute_command("EVALSHA", self.sha, 1, *args)
+        allowed, remaining, retry_us, reset_us = result
         return Decision(
             allowed=bool(allowed),
             rate=rate,

@@ -215,12 +215,33 @@ def test_redis_decision_is_one_round_trip_with_evalsha() -> None:
 
 
 @pytest.mark.usefixtures("redis_abuse_cache")
+def test_redis_script_is_loaded_when_the_server_lost_it() -> None:
+    from redis.exceptions import NoScriptError
+
+    store = store_for("abuse")
+    assert isinstance(store, RedisStore)
+    real = store.client.execute_command
+    calls: list[str] = []
+
+    def forgetful(*args: Any) -> Any:
+        calls.append(args[0])
+        if args[0] == "EVALSHA" and calls.count("EVALSHA") == 1:
+            raise NoScriptError("NOSCRIPT")
+        return real(*args)
+
+    with mock.patch.object(store.client, "execute_command", side_effect=forgetful):
+        decision = hit("r-reload", Rate(5, 60))
+    assert decision.allowed
+    assert calls == ["EVALSHA", "SCRIPT", "EVALSHA"]
+
+
+@pytest.mark.usefixtures("redis_abuse_cache")
 def test_redis_keys_expire_and_use_the_cache_prefix() -> None:
     store = store_for("abuse")
     assert isinstance(store, RedisStore)
     key = limiter_key("throttle.test", "client")
     hit(key, Rate(10, 60))
-    full_key = caches["abuse"].make_and_validate_key(key)
+    full_key = caches["abuse"].make_key(key)
     assert full_key.startswith("t:")
     assert 0 < store.client.pttl(full_key) <= 6000
 

@@ -1,0 +1,146 @@
+"""µs per throttle decision, in-process, against the same Redis: ours vs DRF vs django-ratelimit.
+
+    .venv/bin/python bench/throttle_decision.py [--rounds 9] [--decisions 2000]
+
+Each round makes ``--decisions`` allowed decisions (50 clients, 1000/hour each, so nobody is
+denied and DRF's per-client history stays short) with one implementation; rounds alternate
+between the implementations so that machine noise hits all of them alike. Prints the median µs
+per decision of each and the ratios, next to a bare Redis PING on a long-lived client: the floor
+any one-round-trip decision pays on this machine at this moment. Uses Redis database 11 of ``BENCH_REDIS_URL``
+(default redis://127.0.0.1:6379/11) and flushes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+from django.conf import settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REDIS_URL = "redis://127.0.0.1:6379/11"
+RATE = "1000/hour"
+CLIENTS = 50
+
+
+def configure(redis_url: str) -> None:
+    settings.configure(
+        SECRET_KEY="bench-" + "k" * 50,
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "rest_framework",
+            "django_apisec",
+        ],
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+            }
+        },
+        REST_FRAMEWORK={"DEFAULT_THROTTLE_RATES": {"anon": RATE, "user": RATE}},
+        ALLOWED_HOSTS=["*"],
+        USE_TZ=True,
+    )
+    django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--decisions", type=int, default=2000)
+    parser.add_argument("--redis", default=REDIS_URL)
+    args = parser.parse_args()
+    configure(args.redis)
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+    from django_ratelimit.core import is_ratelimited
+    from rest_framework import throttling as drf
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from django_apisec import throttling as ours
+
+    factory = APIRequestFactory()
+    view = APIView()
+
+    def requests() -> list[Request]:
+        built = []
+        for n in range(CLIENTS):
+            request = Request(factory.get("/", REMOTE_ADDR=f"203.0.113.{n + 1}"))
+            request.user = AnonymousUser()
+            built.append(request)
+        return built
+
+    clients = requests()
+
+    def run_ours(count: int) -> int:
+        allowed = 0
+        for n in range(count):
+            allowed += ours.AnonRateThrottle().allow_request(clients[n % CLIENTS], view)
+        return allowed
+
+    def run_drf(count: int) -> int:
+        allowed = 0
+        for n in range(count):
+            allowed += drf.AnonRateThrottle().allow_request(clients[n % CLIENTS], view)
+        return allowed
+
+    def run_ratelimit(count: int) -> int:
+        allowed = 0
+        for n in range(count):
+            request = clients[n % CLIENTS]._request
+            allowed += not is_ratelimited(
+                request, group="bench", key="ip", rate=RATE, increment=True
+            )
+        return allowed
+
+    from django_apisec.limiter import store_for
+
+    client = store_for("default").client  # type: ignore[union-attr]
+
+    def run_ping(count: int) -> int:
+        for _ in range(count):
+            client.ping()
+        return count
+
+    contenders = {
+        "Redis PING (1 round trip: floor)": run_ping,
+        "django_apisec AnonRateThrottle": run_ours,
+        "DRF AnonRateThrottle": run_drf,
+        "django-ratelimit is_ratelimited": run_ratelimit,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    # A warm-up round each: connections, the Lua script, imports.
+    for run in contenders.values():
+        cache.clear()
+        run(CLIENTS)
+    per_round = args.decisions
+    for _ in range(args.rounds):
+        for name, run in contenders.items():
+            cache.clear()  # every round starts from empty histories (nobody is denied)
+            started = time.perf_counter()
+            allowed = run(per_round)
+            elapsed = time.perf_counter() - started
+            assert allowed == per_round, f"{name} denied {per_round - allowed} decisions"
+            samples[name].append(elapsed / per_round * 1e6)
+    cache.clear()
+
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    ours_median = medians["django_apisec AnonRateThrottle"]
+    print(f"µs per decision (median of {args.rounds} alternating rounds of {per_round}):")
+    for name, median in medians.items():
+        spread = f"{min(samples[name]):.0f}-{max(samples[name]):.0f}"
+        ratio = median / ours_median
+        print(f"  {name:34s} {median:8.0f} µs   (range {spread})   {ratio:4.1f}x ours")
+
+
+if __name__ == "__main__":
+    main()
