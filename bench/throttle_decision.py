@@ -6,8 +6,8 @@ Each round makes ``--decisions`` allowed decisions (50 clients, 1000/hour each, 
 denied and DRF's per-client history stays short) with one implementation; rounds alternate
 between the implementations so that machine noise hits all of them alike. Prints the median µs
 per decision of each and the ratios, next to a bare Redis PING on a long-lived client: the floor
-any one-round-trip decision pays on this machine at this moment. Uses Redis database 11 of ``BENCH_REDIS_URL``
-(default redis://127.0.0.1:6379/11) and flushes it.
+any one-round-trip decision pays on this machine at this moment. Uses (and flushes) Redis
+database 11 (``--redis`` to change it).
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import django
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,16 +54,9 @@ def configure(redis_url: str) -> None:
     django.setup()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--decisions", type=int, default=2000)
-    parser.add_argument("--redis", default=REDIS_URL)
-    args = parser.parse_args()
-    configure(args.redis)
-
+def build_contenders() -> dict[str, Callable[[int], int]]:
+    """Each contender makes ``count`` decisions and returns how many were allowed."""
     from django.contrib.auth.models import AnonymousUser
-    from django.core.cache import cache
     from django_ratelimit.core import is_ratelimited
     from rest_framework import throttling as drf
     from rest_framework.request import Request
@@ -67,19 +64,21 @@ def main() -> None:
     from rest_framework.views import APIView
 
     from django_apisec import throttling as ours
+    from django_apisec.limiter import store_for
 
     factory = APIRequestFactory()
     view = APIView()
+    clients = []
+    for n in range(CLIENTS):
+        request = Request(factory.get("/", REMOTE_ADDR=f"203.0.113.{n + 1}"))
+        request.user = AnonymousUser()
+        clients.append(request)
+    client = store_for("default").client  # type: ignore[union-attr]
 
-    def requests() -> list[Request]:
-        built = []
-        for n in range(CLIENTS):
-            request = Request(factory.get("/", REMOTE_ADDR=f"203.0.113.{n + 1}"))
-            request.user = AnonymousUser()
-            built.append(request)
-        return built
-
-    clients = requests()
+    def run_ping(count: int) -> int:
+        for _ in range(count):
+            client.ping()
+        return count
 
     def run_ours(count: int) -> int:
         allowed = 0
@@ -102,21 +101,24 @@ def main() -> None:
             )
         return allowed
 
-    from django_apisec.limiter import store_for
-
-    client = store_for("default").client  # type: ignore[union-attr]
-
-    def run_ping(count: int) -> int:
-        for _ in range(count):
-            client.ping()
-        return count
-
-    contenders = {
+    return {
         "Redis PING (1 round trip: floor)": run_ping,
         "django_apisec AnonRateThrottle": run_ours,
         "DRF AnonRateThrottle": run_drf,
         "django-ratelimit is_ratelimited": run_ratelimit,
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--decisions", type=int, default=2000)
+    parser.add_argument("--redis", default=REDIS_URL)
+    args = parser.parse_args()
+    configure(args.redis)
+    from django.core.cache import cache
+
+    contenders = build_contenders()
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     # A warm-up round each: connections, the Lua script, imports.
     for run in contenders.values():
