@@ -32,3 +32,6 @@ PASSWORD_HASHERS = [
     "tests.integration.abuse_hashers.CountingArgon2PasswordHasher",
     *(name for name in PASSWORD_HASHERS if not name.endswith(".Argon2PasswordHasher")),
 ]
+
+# The benchmarks add a plain view behind django-ratelimit (bench/ratelimit_urls.py).
+ROOT_URLCONF = os.environ.get("APISEC_TEST_URLCONF", "testproject.urls")
