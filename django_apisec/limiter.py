@@ -156,19 +156,24 @@ class RedisStore:
     def __init__(self, backend: RedisCache) -> None:
         self.backend = backend
         self.client = redis_client(backend)
-        self.sha = hashlib.sha1(GCRA_SCRIPT.encode()).hexdigest()  # noqa: S324 (Redis's script id)
+
+    def run_script(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua ``script`` by ``EVALSHA`` (one round trip); ``keys`` get the cache's prefix.
+
+        The script is loaded on first use on a server (or after ``SCRIPT FLUSH`` / a restart).
+        """
+        sha = _script_sha(script)
+        # Our keys are short and ASCII: the cache's memcached-style validation is not needed.
+        full_keys = [self.backend.make_key(key) for key in keys]
+        try:
+            return self.client.execute_command("EVALSHA", sha, len(keys), *full_keys, *args)
+        except NoScriptError:
+            self.client.execute_command("SCRIPT", "LOAD", script)
+            return self.client.execute_command("EVALSHA", sha, len(keys), *full_keys, *args)
 
     def hit(self, key: str, rate: Rate, cost: int) -> Decision:
         """Count ``cost`` hits (a negative cost refunds) and decide atomically."""
-        # Our keys are short and ASCII: the cache's memcached-style validation is not needed.
-        full_key = self.backend.make_key(key)
-        args = (full_key, rate.limit, rate.period, cost)
-        try:
-            result = self.client.execute_command("EVALSHA", self.sha, 1, *args)
-        except NoScriptError:
-            # First use on this server (or after SCRIPT FLUSH / a restart): load it once.
-            self.client.execute_command("SCRIPT", "LOAD", GCRA_SCRIPT)
-            result = self.client.execute_command("EVALSHA", self.sha, 1, *args)
+        result = self.run_script(GCRA_SCRIPT, [key], [rate.limit, rate.period, cost])
         allowed, remaining, retry_us, reset_us = result
         return Decision(
             allowed=bool(allowed),
@@ -177,6 +182,11 @@ class RedisStore:
             retry_after=math.ceil(int(retry_us) / MICROSECONDS),
             reset=math.ceil(int(reset_us) / MICROSECONDS),
         )
+
+
+@functools.cache
+def _script_sha(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 (Redis names scripts by SHA-1)
 
 
 def redis_client(backend: RedisCache) -> Any:

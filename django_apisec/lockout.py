@@ -29,7 +29,13 @@ from rest_framework import exceptions
 from django_apisec import devices, signals
 from django_apisec.client_ip import client_ip
 from django_apisec.conf import apisec_settings
-from django_apisec.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
+from django_apisec.limiter import (
+    FAILURE_RETRY_AFTER,
+    LimiterUnavailable,
+    RedisStore,
+    limiter_key,
+    store_for,
+)
 from django_apisec.usernames import canonical_username
 
 if TYPE_CHECKING:
@@ -40,6 +46,16 @@ logger = logging.getLogger("django_apisec.lockout")
 REFUSAL_ATTR = "apisec_lockout_refusal"
 #: How long an account's lock level (how many times it locked) is remembered.
 LEVEL_MEMORY = 86400
+
+# The reservation on Redis, in one round trip. KEYS: failures, lock; ARGV: window (s).
+# Returns {lock_ms, slot}: the lock's remaining ms (then no slot is taken), or 0 and the slot.
+RESERVE_SCRIPT = """
+local lock_ms = redis.call('PTTL', KEYS[2])
+if lock_ms > 0 then return {lock_ms, 0} end
+local slot = redis.call('INCR', KEYS[1])
+if slot == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {0, slot}
+"""
 
 
 class LockedOut(exceptions.Throttled):
@@ -101,20 +117,35 @@ def reserve(request: Any, username: object) -> Attempt:
     name = canonical_username(username)
     attempt = Attempt(name, devices.device_for(request, name), admitted=True)
     failures_key, lock_key, _ = _keys(attempt.bucket, name)
-    cache = abuse_cache()
     try:
-        until = cache.get(lock_key)
-        if isinstance(until, (int, float)) and until > time.time():
-            return _refused(request, attempt, math.ceil(until - time.time()))
-        cache.add(failures_key, 0, timeout=apisec_settings.LOCKOUT_WINDOW)
-        slot = cache.incr(failures_key)
+        lock_wait, slot = _take_slot(failures_key, lock_key)
     except Exception as exc:  # noqa: BLE001 (any store error takes the failure policy)
         return _store_failed(request, attempt, exc)
+    if lock_wait:
+        return _refused(request, attempt, lock_wait)
     attempt.failures = slot - 1
     if slot > apisec_settings.LOCKOUT_THRESHOLD:
         # The lock is being written by the attempt holding the last slot: wait one period.
         return _refused(request, attempt, lock_period(1))
     return attempt
+
+
+def _take_slot(failures_key: str, lock_key: str) -> tuple[int, int]:
+    """``(seconds the bucket stays locked, 0)`` or ``(0, the slot taken)``, atomically.
+
+    One ``EVALSHA`` on Redis; ``get`` + ``add`` + ``incr`` on any other cache.
+    """
+    window = apisec_settings.LOCKOUT_WINDOW
+    store = store_for(apisec_settings.CACHE)
+    if isinstance(store, RedisStore):
+        lock_ms, slot = store.run_script(RESERVE_SCRIPT, [failures_key, lock_key], [window])
+        return (math.ceil(int(lock_ms) / 1000), 0) if int(lock_ms) > 0 else (0, int(slot))
+    cache = abuse_cache()
+    until = cache.get(lock_key)
+    if isinstance(until, (int, float)) and until > time.time():
+        return math.ceil(until - time.time()), 0
+    cache.add(failures_key, 0, timeout=window)
+    return 0, int(cache.incr(failures_key))
 
 
 def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
@@ -162,7 +193,8 @@ def record_failure(request: Any, attempt: Attempt) -> None:
         level = cache.incr(level_key)
         period = lock_period(level)
         until = time.time() + period
-        cache.set(lock_key, until, timeout=period)
+        # An int: Django's RedisCache stores it raw, so the reservation script reads its TTL.
+        cache.set(lock_key, math.ceil(until), timeout=period)
         # The counter expires with the lock: then the account gets T more tries.
         cache.touch(failures_key, period)
         if attempt.device is None:
