@@ -15,6 +15,7 @@ from django.contrib.auth import aauthenticate, authenticate, get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.urls import path
 from rest_framework.test import APIRequestFactory
@@ -31,6 +32,13 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 BACKEND = "django_apisec.backends.LockoutModelBackend"
+def close_thread_connection() -> None:
+    """Close this thread's database connection (Django keeps in-memory SQLite ones open)."""
+    if connection.connection is not None:
+        connection.connection.close()
+        connection.connection = None
+
+
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD = "correct horse battery"
 FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
@@ -174,7 +182,10 @@ def test_concurrent_guesses_run_at_most_threshold_hashes(store: str) -> None:
 
         def guess() -> None:
             barrier.wait()
-            results.append(login("alice", "wrong"))
+            try:
+                results.append(login("alice", "wrong"))
+            finally:
+                close_thread_connection()
 
         threads = [threading.Thread(target=guess) for _ in range(20)]
         for thread in threads:

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import override_settings
 from django.urls import path
 from rest_framework.response import Response
@@ -34,6 +35,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from rest_framework.request import Request
+
+def close_thread_connection() -> None:
+    """Close this thread's database connection (Django keeps in-memory SQLite ones open)."""
+    if connection.connection is not None:
+        connection.connection.close()
+        connection.connection = None
+
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -317,7 +325,10 @@ def test_redis_throttle_admits_exactly_the_limit_under_threads() -> None:
 
         def worker() -> None:
             barrier.wait()
-            statuses.append(client().get("/anon/").status_code)
+            try:
+                statuses.append(client().get("/anon/").status_code)
+            finally:
+                close_thread_connection()
 
         threads = [threading.Thread(target=worker) for _ in range(30)]
         for thread in threads:
