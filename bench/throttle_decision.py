@@ -17,7 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import django
 from django.conf import settings
@@ -54,52 +54,53 @@ def configure(redis_url: str) -> None:
     django.setup()
 
 
-def build_contenders() -> dict[str, Callable[[int], int]]:
-    """Each contender makes ``count`` decisions and returns how many were allowed."""
+def fresh_requests(count: int) -> list[Any]:
+    """``count`` new DRF requests from ``CLIENTS`` addresses, built before the clock starts.
+
+    Real requests are fresh: reusing request objects would let anything a contender stores on
+    them (our recorded decisions, django-ratelimit's ``limited``) pile up across the run.
+    """
     from django.contrib.auth.models import AnonymousUser
-    from django_ratelimit.core import is_ratelimited
-    from rest_framework import throttling as drf
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
+
+    factory = APIRequestFactory()
+    built = []
+    for n in range(count):
+        request = Request(factory.get("/", REMOTE_ADDR=f"203.0.113.{n % CLIENTS + 1}"))
+        request.user = AnonymousUser()
+        built.append(request)
+    return built
+
+
+def build_contenders() -> dict[str, Callable[[list[Any]], int]]:
+    """Each contender decides on every request of the list; returns how many were allowed."""
+    from django_ratelimit.core import is_ratelimited
+    from rest_framework import throttling as drf
     from rest_framework.views import APIView
 
     from django_apisec import throttling as ours
     from django_apisec.limiter import store_for
 
-    factory = APIRequestFactory()
     view = APIView()
-    clients = []
-    for n in range(CLIENTS):
-        request = Request(factory.get("/", REMOTE_ADDR=f"203.0.113.{n + 1}"))
-        request.user = AnonymousUser()
-        clients.append(request)
     client = store_for("default").client  # type: ignore[union-attr]
 
-    def run_ping(count: int) -> int:
-        for _ in range(count):
+    def run_ping(requests: list[Any]) -> int:
+        for _ in requests:
             client.ping()
-        return count
+        return len(requests)
 
-    def run_ours(count: int) -> int:
-        allowed = 0
-        for n in range(count):
-            allowed += ours.AnonRateThrottle().allow_request(clients[n % CLIENTS], view)
-        return allowed
+    def run_ours(requests: list[Any]) -> int:
+        return sum(ours.AnonRateThrottle().allow_request(r, view) for r in requests)
 
-    def run_drf(count: int) -> int:
-        allowed = 0
-        for n in range(count):
-            allowed += drf.AnonRateThrottle().allow_request(clients[n % CLIENTS], view)
-        return allowed
+    def run_drf(requests: list[Any]) -> int:
+        return sum(drf.AnonRateThrottle().allow_request(r, view) for r in requests)
 
-    def run_ratelimit(count: int) -> int:
-        allowed = 0
-        for n in range(count):
-            request = clients[n % CLIENTS]._request
-            allowed += not is_ratelimited(
-                request, group="bench", key="ip", rate=RATE, increment=True
-            )
-        return allowed
+    def run_ratelimit(requests: list[Any]) -> int:
+        return sum(
+            not is_ratelimited(r._request, group="bench", key="ip", rate=RATE, increment=True)
+            for r in requests
+        )
 
     return {
         "Redis PING (1 round trip: floor)": run_ping,
@@ -123,13 +124,14 @@ def main() -> None:
     # A warm-up round each: connections, the Lua script, imports.
     for run in contenders.values():
         cache.clear()
-        run(CLIENTS)
+        run(fresh_requests(CLIENTS))
     per_round = args.decisions
     for _ in range(args.rounds):
         for name, run in contenders.items():
             cache.clear()  # every round starts from empty histories (nobody is denied)
+            requests = fresh_requests(per_round)
             started = time.perf_counter()
-            allowed = run(per_round)
+            allowed = run(requests)
             elapsed = time.perf_counter() - started
             assert allowed == per_round, f"{name} denied {per_round - allowed} decisions"
             samples[name].append(elapsed / per_round * 1e6)

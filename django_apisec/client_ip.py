@@ -71,7 +71,8 @@ def forwarded_hops(meta: Any) -> list[str]:
 
 def client_address(request: Any) -> IPAddress | None:
     """The client's address as an ``ipaddress`` object; ``None`` when unknown."""
-    meta = request.META
+    # A DRF Request proxies META through __getattr__; the Django request has it directly.
+    meta = getattr(request, "_request", request).META
     remote = meta.get("REMOTE_ADDR")
     address = parse_ip(remote) if isinstance(remote, str) else None
     if address is None:

@@ -95,15 +95,9 @@ class Rate:
         return f"{self.limit}/{self.period}s"
 
 
-def parse_rate(value: object) -> Rate | None:
-    """A DRF rate (``"10/min"``, ``"100/hour"``, ``"5/15m"``) as a :class:`Rate`.
-
-    ``None`` means no limit. Anything else that does not parse raises ``ImproperlyConfigured``
-    (``apisec.E414`` reports it on every ``manage.py check``).
-    """
-    if value is None:
-        return None
-    match = _RATE.fullmatch(value) if isinstance(value, str) else None
+@functools.lru_cache(maxsize=256)
+def _parse_rate_text(value: str) -> Rate:
+    match = _RATE.fullmatch(value)
     if match is None:
         raise ImproperlyConfigured(f"Invalid throttle rate {value!r}: use e.g. '10/min'.")
     limit, multiplier, unit = int(match[1]), int(match[2] or 1), match[3].lower()
@@ -112,7 +106,20 @@ def parse_rate(value: object) -> Rate | None:
     return Rate(limit, multiplier * PERIODS[unit])
 
 
-@dataclass(frozen=True)
+def parse_rate(value: object) -> Rate | None:
+    """A DRF rate (``"10/min"``, ``"100/hour"``, ``"5/15m"``) as a :class:`Rate`.
+
+    ``None`` means no limit. Anything else that does not parse raises ``ImproperlyConfigured``
+    (``apisec.E414`` reports it on every ``manage.py check``).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ImproperlyConfigured(f"Invalid throttle rate {value!r}: use e.g. '10/min'.")
+    return _parse_rate_text(value)  # a pure function of the text: parsed once
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The outcome of one hit. Times are seconds, rounded up."""
 
@@ -284,11 +291,11 @@ def hit(key: str, rate: Rate, *, cost: int = 1, failure_policy: str | None = Non
     happens when the store fails: open returns an allowing decision, closed raises
     :class:`LimiterUnavailable`.
     """
-    policy = failure_policy if failure_policy in FAILURE_POLICIES else None
-    policy = policy or apisec_settings.FAILURE_POLICY
     try:
         return store_for(apisec_settings.CACHE).hit(key, rate, cost)
     except Exception as exc:  # any store error (connection, timeout, OOM) takes the policy
+        policy = failure_policy if failure_policy in FAILURE_POLICIES else None
+        policy = policy or apisec_settings.FAILURE_POLICY
         _log_failure(key, policy, exc)
         if policy == "open":
             return Decision(allowed=True, rate=rate, remaining=rate.limit, retry_after=0, reset=0)
