@@ -79,3 +79,54 @@ def test_weird_values_never_crash(value: object) -> None:
     with override_settings(AUTHENTICATION_BACKENDS=value, APISEC_FAILURE_POLICY=value):
         assert isinstance(abuse.check_lockout_backend(), list)
         assert isinstance(abuse.check_failure_policy(), list)
+
+
+OURS = ["django_apisec.throttling.AnonRateThrottle", "django_apisec.throttling.UserRateThrottle"]
+
+
+def with_throttles(production: dict[str, Any], classes: list[Any], **rates: str) -> dict[str, Any]:
+    rest_framework = dict(production["REST_FRAMEWORK"])
+    rest_framework["DEFAULT_THROTTLE_CLASSES"] = classes
+    if rates:
+        rest_framework["DEFAULT_THROTTLE_RATES"] = rates
+    return {"REST_FRAMEWORK": rest_framework}
+
+
+def test_our_throttles_as_defaults_pass(
+    deploy_ids: DeployIds, production_settings: dict[str, Any]
+) -> None:
+    assert deploy_ids(**with_throttles(production_settings, OURS)) == deploy_ids()
+
+
+def test_our_throttle_without_a_rate_is_an_error(
+    deploy_ids: DeployIds, production_settings: dict[str, Any]
+) -> None:
+    change = with_throttles(production_settings, OURS, user="600/min")
+    baseline = with_throttles(production_settings, OURS)
+    assert deploy_ids(**change) - deploy_ids(**baseline) == {"apisec.E415"}
+    with override_settings(**change):
+        (message,) = abuse.check_throttle_scope_rates()
+    assert "django_apisec.throttling.AnonRateThrottle" in message.msg
+    assert "'anon'" in message.msg
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        "django_apisec.throttling.AnonRateThrottle",
+        ["no.such.Throttle", 42, None],
+        ["django_apisec.throttling.ScopedRateThrottle"],
+        ["rest_framework.throttling.AnonRateThrottle"],
+    ],
+)
+def test_throttle_scope_check_skips_what_it_cannot_judge(classes: object) -> None:
+    with override_settings(
+        REST_FRAMEWORK={"DEFAULT_THROTTLE_CLASSES": classes, "DEFAULT_THROTTLE_RATES": {}}
+    ):
+        assert abuse.check_throttle_scope_rates() == []
+
+
+@pytest.mark.parametrize("rest_framework", [None, "x", {"DEFAULT_THROTTLE_CLASSES": None}])
+def test_throttle_scope_check_weird_rest_framework(rest_framework: object) -> None:
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert abuse.check_throttle_scope_rates() == []

@@ -20,6 +20,7 @@ from django_apisec.checks.registry import config_check, deploy_check, emit, erro
 from django_apisec.conf import apisec_settings
 from django_apisec.proxies import SETTING as TRUSTED_PROXIES
 from django_apisec.proxies import parse_network, trusted_proxy_entries, trusted_proxy_networks
+from django_apisec.throttling import RateThrottle, throttle_rates
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -120,6 +121,13 @@ E414 = error(
     "admin, every login view) checks any number of password guesses per account.",
     "Put 'django_apisec.backends.LockoutModelBackend' in AUTHENTICATION_BACKENDS instead of "
     "'django.contrib.auth.backends.ModelBackend' (harden() does this when the project sets none).",
+)
+E415 = error(
+    "apisec.E415",
+    "REST_FRAMEWORK['DEFAULT_THROTTLE_CLASSES'] includes {name}, whose scope {scope!r} has no "
+    "rate in DEFAULT_THROTTLE_RATES: django_apisec's throttles limit nothing without one.",
+    "Add a rate for the scope, e.g. REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'][{scope!r}] = "
+    "'60/min' (harden() fills 'anon' and 'user').",
 )
 
 LOCKOUT_BACKEND = "django_apisec.backends.LockoutModelBackend"
@@ -350,3 +358,37 @@ def check_lockout_backend(**kwargs: Any) -> list[CheckMessage]:
     if isinstance(backends, str) or not isinstance(backends, (list, tuple)):
         backends = []
     return [] if any(enforces_lockout(entry) for entry in backends) else [E414]
+
+
+def _default_throttles() -> list[type[Any]]:
+    """The classes of ``DEFAULT_THROTTLE_CLASSES`` that import (paths or classes)."""
+    rest_framework = getattr(settings, "REST_FRAMEWORK", {})
+    entries = (
+        rest_framework.get("DEFAULT_THROTTLE_CLASSES")
+        if isinstance(rest_framework, Mapping)
+        else None
+    )
+    if not isinstance(entries, (list, tuple)):
+        return []
+    classes = []
+    for entry in entries:
+        try:
+            loaded = import_string(entry) if isinstance(entry, str) else entry
+        except Exception:  # noqa: BLE001, S112 (an unimportable class is DRF's error to report)
+            continue
+        if isinstance(loaded, type):
+            classes.append(loaded)
+    return classes
+
+
+@deploy_check
+def check_throttle_scope_rates(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.E415: each of our default throttles with a fixed scope has a rate."""
+    rates = throttle_rates()
+    return [
+        emit(E415, name=_dotted_name(throttle), scope=throttle.scope)
+        for throttle in _default_throttles()
+        if issubclass(throttle, RateThrottle)
+        and isinstance(throttle.scope, str)
+        and throttle.scope not in rates
+    ]
