@@ -58,6 +58,7 @@ def main() -> None:
             APISEC_RATE_ANON=f"{args.limit}/hour",
             APISEC_RATE_USER="1000000/hour",
         ) as server:
+            burst(server, path, args.workers * 2, args.workers * 10)  # warm every worker up
             for level in LEVELS:
                 server.reset()
                 started = time.perf_counter()
