@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from django_apisec.backends import LockoutModelBackend
 from django_apisec.checks import abuse
-from tests.conftest import DeployIds
+
+if TYPE_CHECKING:
+    from tests.conftest import DeployIds
 
 
 class ProjectLockoutBackend(LockoutModelBackend):
