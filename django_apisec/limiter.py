@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover (redis-py is only needed with RedisCache
     class NoScriptError(Exception):  # type: ignore[no-redef]
         """Stands in when redis-py is not installed (RedisStore is then never built)."""
 
+
 logger = logging.getLogger("django_apisec.limiter")
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 BACKEND = "django_apisec.backends.LockoutModelBackend"
+
+
 def close_thread_connection() -> None:
     """Close this thread's database connection (Django keeps in-memory SQLite ones open)."""
     if connection.connection is not None:

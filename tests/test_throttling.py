@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from rest_framework.request import Request
 
+
 def close_thread_connection() -> None:
     """Close this thread's database connection (Django keeps in-memory SQLite ones open)."""
     if connection.connection is not None:
