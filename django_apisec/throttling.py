@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
-from django_apisec import limiter
+from django_apisec import devices, limiter
 from django_apisec.client_ip import client_ip, rate_bucket_ip
 from django_apisec.usernames import canonical_username, submitted_username
 
@@ -169,7 +169,9 @@ class LoginAccountRateThrottle(RateThrottle):
     """Login attempts per account (canonical username), rate ``"login_account"``.
 
     Independent of the client address, so a botnet gets no more guesses than one client;
-    successful logins are given back.
+    successful logins are given back. A client with a trusted-device cookie for the account
+    counts in its own bucket, as in the lockout: an attacker spending the account's quota does
+    not stop its owner's known devices.
     """
 
     scope = "login_account"
@@ -182,7 +184,11 @@ class LoginAccountRateThrottle(RateThrottle):
         except Exception:  # noqa: BLE001 (the view reports a malformed body itself)
             return None
         username = submitted_username(data)
-        return None if username is None else canonical_username(username)
+        if username is None:
+            return None
+        account = canonical_username(username)
+        device = devices.device_for(request, account)
+        return account if device is None else f"{account}\x00{device}"
 
 
 def refund_login_throttles(request: Any) -> None:

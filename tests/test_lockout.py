@@ -18,11 +18,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 from django.urls import path
-from rest_framework.test import APIRequestFactory
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
 
 from django_apisec import devices, lockout, signals
 from django_apisec.backends import LockoutModelBackend
 from django_apisec.lockout import LockedOut, Refusal, raise_for_lockout, refusal
+from django_apisec.permissions import public
 from django_apisec.usernames import canonical_username, submitted_username
 from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
 
@@ -518,4 +522,62 @@ def test_the_admin_login_is_locked_too(django_user_model: Any) -> None:
     assert admin_login(client, "root", PASSWORD).status_code == 200
 
 
-urlpatterns = [path("unused/", lambda request: None)]
+@public
+class JsonLoginView(APIView):
+    """The integration a JSON login view needs: authenticate(), then raise_for_lockout()."""
+
+    throttle_classes: list[Any] = []
+
+    def post(self, request: Any) -> Response:
+        user = authenticate(
+            request, username=request.data.get("username"), password=request.data.get("password")
+        )
+        if user is None:
+            raise_for_lockout(request)
+            raise AuthenticationFailed("No active account found with the given credentials")
+        response = Response({"ok": True})
+        devices.set_cookie(request, response)
+        return response
+
+
+urlpatterns = [path("login/", JsonLoginView.as_view())]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_a_json_login_view_answers_429_with_retry_after_when_locked(alice: Any) -> None:
+    client = APIClient()
+    statuses = [
+        client.post("/login/", {"username": "alice", "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
+    locked = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    ghost = [
+        client.post("/login/", {"username": "ghost", "password": "wrong"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [401, 401, 401]
+    assert locked.status_code == 429
+    body = locked.json()
+    assert body["code"] == "locked_out"
+    assert body["detail"].startswith("Too many failed login attempts, try again later.")
+    assert int(locked["Retry-After"]) in (60, 61)
+    assert ghost == [401, 401, 401, 429]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_a_json_login_view_sets_the_trusted_device_cookie(alice: Any) -> None:
+    response = APIClient().post("/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    assert devices.cookie_name() in response.cookies
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_a_json_login_view_answers_503_when_the_store_is_down(alice: Any) -> None:
+    with override_settings(CACHES=redis_caches(UNREACHABLE_URL), APISEC_CACHE="abuse"):
+        response = APIClient().post("/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "10"

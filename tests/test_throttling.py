@@ -394,3 +394,19 @@ def test_admin_login_when_the_cache_is_down(policy: str, status: int) -> None:
     assert response.status_code == status
     if status == 503:
         assert response["Retry-After"] == "10"
+
+
+def test_login_account_throttle_gives_trusted_devices_their_own_bucket() -> None:
+    from django_apisec import devices
+
+    token = devices.issue(None, "alice")
+    with override_settings(REST_FRAMEWORK=rates(login_ip="100/min", login_account="2/min")):
+        attacker = [
+            client(f"198.51.100.{n}").post("/login/", {"username": "alice", "password": "x"})
+            for n in range(3)
+        ]
+        owner = client()
+        owner.cookies[devices.cookie_name()] = token
+        known = owner.post("/login/", {"username": "alice", "password": "right"})
+    assert [response.status_code for response in attacker] == [401, 401, 429]
+    assert known.status_code == 200
