@@ -92,9 +92,6 @@ class Rate:
     limit: int
     period: int
 
-    def __str__(self) -> str:
-        return f"{self.limit}/{self.period}s"
-
 
 @functools.lru_cache(maxsize=256)
 def _parse_rate_text(value: str) -> Rate:

@@ -99,10 +99,6 @@ def test_invalid_rate_is_a_configuration_error(value: object) -> None:
         parse_rate(value)
 
 
-def test_rate_str() -> None:
-    assert str(Rate(5, 60)) == "5/60s"
-
-
 def test_keys_are_typed_fixed_length_and_hash_tagged() -> None:
     ip = limiter_key("throttle.anon", "1.2.3.4")
     account = limiter_key("lockout.account", "1.2.3.4")
