@@ -27,6 +27,24 @@ def _positive_int(value: Any) -> int | None:
         return None
     return value
 
+FAILURE_POLICIES = ("closed", "open")
+DEFAULT_LOCKOUT_THRESHOLD = 5
+# Each lock of the same account lasts longer: 1 min, 5 min, 15 min, 1 h, 6 h, then 24 h.
+DEFAULT_LOCKOUT_PERIODS = (60, 300, 900, 3600, 21600, 86400)
+DEFAULT_LOCKOUT_WINDOW = 3600
+DEFAULT_TRUSTED_DEVICE_AGE = 30 * 86400
+
+
+def positive_int(value: Any, default: int) -> int:
+    """``value`` as a positive integer, or ``default`` when it is not one (never a crash)."""
+    if isinstance(value, bool):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
 
 def parse_trusted_proxies(value: Any) -> list[str]:
     """``APISEC_TRUSTED_PROXIES`` as a list: a comma-separated string or an iterable of CIDRs.
@@ -186,6 +204,38 @@ def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=float(value))
+
+    def FAILURE_POLICY(self) -> str:  # noqa: N802
+        """What throttles and the lockout do when their cache fails: ``closed`` or ``open``.
+
+        Anything but ``"open"`` is closed: a typo must not switch the protection off.
+        """
+        return "open" if self._get("FAILURE_POLICY", "closed") == "open" else "closed"
+
+    @property
+    def LOCKOUT_THRESHOLD(self) -> int:  # noqa: N802
+        """Failed logins of one account (per client bucket) before it locks."""
+        return positive_int(self._get("LOCKOUT_THRESHOLD", None), DEFAULT_LOCKOUT_THRESHOLD)
+
+    @property
+    def LOCKOUT_PERIODS(self) -> tuple[int, ...]:  # noqa: N802
+        """Seconds of the 1st, 2nd, ... lock of an account; the last repeats."""
+        value = self._get("LOCKOUT_PERIODS", DEFAULT_LOCKOUT_PERIODS)
+        if isinstance(value, (list, tuple)):
+            periods = tuple(positive_int(item, 0) for item in value)
+            if periods and all(periods):
+                return periods
+        return DEFAULT_LOCKOUT_PERIODS
+
+    @property
+    def LOCKOUT_WINDOW(self) -> int:  # noqa: N802
+        """Seconds failed logins are remembered (from the first failure) while not locked."""
+        return positive_int(self._get("LOCKOUT_WINDOW", None), DEFAULT_LOCKOUT_WINDOW)
+
+    @property
+    def TRUSTED_DEVICE_AGE(self) -> int:  # noqa: N802
+        """Seconds a trusted-device cookie (set after a successful login) stays valid."""
+        return positive_int(self._get("TRUSTED_DEVICE_AGE", None), DEFAULT_TRUSTED_DEVICE_AGE)
 
 
 apisec_settings = ApisecSettings()

@@ -26,6 +26,7 @@ from django_apisec.limits import RequestTooLarge
 from django_apisec.request_id import request_id
 
 __all__ = ["exception_handler", "request_id"]
+from django_apisec.throttling import ratelimit_headers
 
 logger = logging.getLogger("django_apisec.errors")
 
@@ -58,6 +59,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     response.data = _error_body(exc, response.data)
+    if isinstance(exc, exceptions.Throttled):
+        # DRF throttles cannot set headers; their decisions are recorded on the request.
+        for header, value in ratelimit_headers(request).items():
+            response[header] = value
     return response
 
 

@@ -84,6 +84,7 @@ GOVERNED_SETTINGS: tuple[str, ...] = (
     # Passwords.
     "PASSWORD_HASHERS",
     "AUTH_PASSWORD_VALIDATORS",
+    "AUTHENTICATION_BACKENDS",
     # Request size.
     "DATA_UPLOAD_MAX_MEMORY_SIZE",
     "DATA_UPLOAD_MAX_NUMBER_FIELDS",
@@ -159,6 +160,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 MIN_PASSWORD_LENGTH = 12
+LOCKOUT_BACKEND = "django_apisec.backends.LockoutModelBackend"
 
 
 def django_has_builtin_csp() -> bool:
@@ -393,6 +395,9 @@ def _scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str
         "LANGUAGE_COOKIE_HTTPONLY": True,
         "LANGUAGE_COOKIE_SAMESITE": "Lax",
         "PASSWORD_HASHERS": list(PASSWORD_HASHERS),
+        # ModelBackend behind the lockout: every authenticate() (admin, login views) reserves
+        # the attempt before the password hash is computed.
+        "AUTHENTICATION_BACKENDS": [LOCKOUT_BACKEND],
         "AUTH_PASSWORD_VALIDATORS": [
             {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
             {

@@ -31,3 +31,25 @@ sessions_revoked = Signal()
 #: ``method``, ``fields``), ``request`` (the request or ``None``), ``user`` (the user the event is
 #: about, or ``None``). The sender is :class:`~django_apisec.events.SecurityEvent`.
 security_event = Signal()
+
+#: A login attempt reached the password check and failed (it was counted).
+#: Arguments: ``username`` (canonical), ``client_ip`` (``None`` without a request),
+#: ``failures`` (failures in the bucket so far, this one included), ``request`` (or ``None``).
+login_failed = Signal()
+
+#: An account (or one trusted device's bucket of it) reached the threshold and is locked.
+#: Arguments: ``username`` (canonical), ``until`` (Unix time the lock ends), ``level`` (how many
+#: times it locked within a day: 1, 2, ...), ``request``.
+account_locked = Signal()
+
+#: An operator unlocked an account (``manage.py apisec_lockout unlock`` or ``lockout.unlock()``).
+#: Arguments: ``username`` (canonical), ``by`` (``"command"`` or the caller's label).
+account_unlocked = Signal()
+
+#: A successful login cleared a bucket that held failures.
+#: Arguments: ``username`` (canonical), ``failures`` (how many were cleared), ``request``.
+lockout_reset = Signal()
+
+#: A login succeeded one failure away from a lock (or closer): possibly a guessed password.
+#: Arguments: ``username`` (canonical), ``failures`` (failures before the success), ``request``.
+login_succeeded_after_failures = Signal()

@@ -117,6 +117,9 @@ REST_FRAMEWORK = {
     },
 }
 
+# Failed logins of one account before it locks (django_apisec.lockout).
+APISEC_LOCKOUT_THRESHOLD = int(os.environ.get("APISEC_LOCKOUT_THRESHOLD", "5"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "django_apisec testproject",
     "VERSION": "1.0.0",

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
+from django_apisec.backends import LockoutModelBackend
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 from django_apisec.conf import apisec_settings
 from django_apisec.proxies import SETTING as TRUSTED_PROXIES
 from django_apisec.proxies import parse_network, trusted_proxy_entries, trusted_proxy_networks
+from django_apisec.throttling import RateThrottle, throttle_rates
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -104,6 +107,30 @@ W412 = warning(
     "that header (harden() does this when APISEC_TRUSTED_PROXIES is set).",
 )
 
+W413 = warning(
+    "apisec.W413",
+    "APISEC_FAILURE_POLICY is 'open': while the abuse-control cache is unreachable, every "
+    "throttle admits everything and failed logins are not counted (an attacker who can slow "
+    "or crash the cache gets unlimited password guesses).",
+    "Remove APISEC_FAILURE_POLICY (the default 'closed' answers 503 with Retry-After while the "
+    "cache is down), or keep 'open' deliberately and silence apisec.W413.",
+)
+E414 = error(
+    "apisec.E414",
+    "No backend in AUTHENTICATION_BACKENDS enforces the account lockout: authenticate() (the "
+    "admin, every login view) checks any number of password guesses per account.",
+    "Put 'django_apisec.backends.LockoutModelBackend' in AUTHENTICATION_BACKENDS instead of "
+    "'django.contrib.auth.backends.ModelBackend' (harden() does this when the project sets none).",
+)
+E415 = error(
+    "apisec.E415",
+    "REST_FRAMEWORK['DEFAULT_THROTTLE_CLASSES'] includes {name}, whose scope {scope!r} has no "
+    "rate in DEFAULT_THROTTLE_RATES: django_apisec's throttles limit nothing without one.",
+    "Add a rate for the scope, e.g. REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'][{scope!r}] = "
+    "'60/min' (harden() fills 'anon' and 'user').",
+)
+
+LOCKOUT_BACKEND = "django_apisec.backends.LockoutModelBackend"
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
 FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
@@ -303,3 +330,65 @@ def check_ssl_redirect_behind_proxy(**kwargs: Any) -> list[CheckMessage]:
     ):
         return [W412]
     return []
+
+
+@deploy_check
+def check_failure_policy(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.W413: abuse controls fail closed when their cache is down."""
+    return [W413] if apisec_settings.FAILURE_POLICY == "open" else []
+
+
+def enforces_lockout(entry: object) -> bool:
+    """Whether an ``AUTHENTICATION_BACKENDS`` entry is the lockout backend or a subclass of it."""
+    if not isinstance(entry, str):
+        return False
+    if entry == LOCKOUT_BACKEND:
+        return True
+    try:
+        backend = import_string(entry)
+    except Exception:  # noqa: BLE001 (a broken path is Django's to report, at login time)
+        return False
+    return isinstance(backend, type) and issubclass(backend, LockoutModelBackend)
+
+
+@deploy_check
+def check_lockout_backend(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.E414: some authentication backend enforces the lockout."""
+    backends = getattr(settings, "AUTHENTICATION_BACKENDS", None)
+    if isinstance(backends, str) or not isinstance(backends, (list, tuple)):
+        backends = []
+    return [] if any(enforces_lockout(entry) for entry in backends) else [E414]
+
+
+def _default_throttles() -> list[type[Any]]:
+    """The classes of ``DEFAULT_THROTTLE_CLASSES`` that import (paths or classes)."""
+    rest_framework = getattr(settings, "REST_FRAMEWORK", {})
+    entries = (
+        rest_framework.get("DEFAULT_THROTTLE_CLASSES")
+        if isinstance(rest_framework, Mapping)
+        else None
+    )
+    if not isinstance(entries, (list, tuple)):
+        return []
+    classes = []
+    for entry in entries:
+        try:
+            loaded = import_string(entry) if isinstance(entry, str) else entry
+        except Exception:  # noqa: BLE001, S112 (an unimportable class is DRF's error to report)
+            continue
+        if isinstance(loaded, type):
+            classes.append(loaded)
+    return classes
+
+
+@deploy_check
+def check_throttle_scope_rates(**kwargs: Any) -> list[CheckMessage]:
+    """apisec.E415: each of our default throttles with a fixed scope has a rate."""
+    rates = throttle_rates()
+    return [
+        emit(E415, name=_dotted_name(throttle), scope=throttle.scope)
+        for throttle in _default_throttles()
+        if issubclass(throttle, RateThrottle)
+        and isinstance(throttle.scope, str)
+        and throttle.scope not in rates
+    ]

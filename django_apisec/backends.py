@@ -1,0 +1,61 @@
+"""``LockoutModelBackend``: Django's ``ModelBackend`` behind the lockout engine.
+
+Every caller of ``django.contrib.auth.authenticate()`` / ``aauthenticate()`` (the admin, a DRF or
+JWT login view, a plain form) gets the lockout without knowing about it: the attempt is reserved
+before the password is checked, and a refused attempt raises ``PermissionDenied``, which makes
+``authenticate()`` return ``None`` without asking any later backend. A login view that wants to
+answer 429 calls :func:`django_apisec.lockout.raise_for_lockout` after a ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+
+from django_apisec import lockout
+from django_apisec.throttling import refund_login_throttles
+from django_apisec.usernames import submitted_username
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User
+    from django.http import HttpRequest
+
+
+class LockoutModelBackend(ModelBackend):
+    """``ModelBackend`` with per-account lockout (see :mod:`django_apisec.lockout`)."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> _User | None:
+        """Reserve, check the password only when admitted, then record the outcome."""
+        name = submitted_username({"username": username, **kwargs})
+        if name is None or password is None:
+            return None
+        attempt = lockout.reserve(request, name)
+        if not attempt.admitted:
+            # Stop here: no hash is computed, and no later backend gets a try.
+            raise PermissionDenied
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            lockout.record_failure(request, attempt)
+        else:
+            lockout.record_success(request, attempt)
+            refund_login_throttles(request)
+        return user
+
+    async def aauthenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> _User | None:
+        """The same, for ``aauthenticate()`` (one body: the sync one, in a thread)."""
+        return await sync_to_async(self.authenticate)(request, username, password, **kwargs)
