@@ -17,12 +17,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec import events
+from django_apisec import devices, events
 from django_apisec.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
@@ -30,6 +29,8 @@ from django_apisec.authentication import (
     refresh_cookie_name,
 )
 from django_apisec.conf import apisec_settings
+from django_apisec.lockout import raise_for_lockout
+from django_apisec.parsers import JSONParser
 from django_apisec.permissions import public
 from django_apisec.sessions import (
     LOGOUT_ALL,
@@ -40,6 +41,7 @@ from django_apisec.sessions import (
     rotate_session,
     start_session,
 )
+from django_apisec.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -167,9 +169,11 @@ class LoginView(_CookieAuthView):
     """
 
     serializer_class = LoginSerializer
+    # Failed logins count per client address and per account; a success refunds its hit.
+    throttle_classes = [LoginIPRateThrottle, LoginAccountRateThrottle]
 
     def post(self, request: Request) -> Response:
-        """Authenticate and start a session."""
+        """Authenticate (through the lockout backend) and start a session."""
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
@@ -180,6 +184,7 @@ class LoginView(_CookieAuthView):
             },
         )
         if user is None or not user.is_active:
+            raise_for_lockout(request)  # 429 + Retry-After when the account is locked
             raise AuthenticationFailed(INVALID_CREDENTIALS, code="authentication_failed")
         issued = start_session(user)
         events.record(
@@ -189,7 +194,9 @@ class LoginView(_CookieAuthView):
             outcome=events.SUCCESS,
             session=str(issued.family_id),
         )
-        return _session_response(request, issued, status.HTTP_200_OK)
+        response = _session_response(request, issued, status.HTTP_200_OK)
+        devices.set_cookie(request, response)  # this device keeps its own lockout bucket
+        return response
 
 
 @public

@@ -27,6 +27,7 @@ def _positive_int(value: Any) -> int | None:
         return None
     return value
 
+
 FAILURE_POLICIES = ("closed", "open")
 DEFAULT_LOCKOUT_THRESHOLD = 5
 # Each lock of the same account lasts longer: 1 min, 5 min, 15 min, 1 h, 6 h, then 24 h.
@@ -198,13 +199,7 @@ class ApisecSettings:
         """Rows deleted per statement when pruning dead sessions."""
         return max(1, int(self._get("JWT_PRUNE_BATCH_SIZE", 1000)))
 
-
-def _duration(value: Any) -> timedelta:
-    """A ``timedelta`` from a ``timedelta`` or a number of seconds."""
-    if isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=float(value))
-
+    @property
     def FAILURE_POLICY(self) -> str:  # noqa: N802
         """What throttles and the lockout do when their cache fails: ``closed`` or ``open``.
 
@@ -236,6 +231,13 @@ def _duration(value: Any) -> timedelta:
     def TRUSTED_DEVICE_AGE(self) -> int:  # noqa: N802
         """Seconds a trusted-device cookie (set after a successful login) stays valid."""
         return positive_int(self._get("TRUSTED_DEVICE_AGE", None), DEFAULT_TRUSTED_DEVICE_AGE)
+
+
+def _duration(value: Any) -> timedelta:
+    """A ``timedelta`` from a ``timedelta`` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value))
 
 
 apisec_settings = ApisecSettings()

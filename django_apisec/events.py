@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from django_apisec.client_ip import client_ip
 from django_apisec.request_id import current_request_id, request_id
 from django_apisec.signals import security_event
 
@@ -98,10 +99,8 @@ def _django_request(request: Any) -> HttpRequest | None:
 
 
 def _client_address(request: HttpRequest | None) -> str | None:
-    """The client's address. ``REMOTE_ADDR`` until the trusted-proxy-aware ``client_ip()``."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, as the trusted-proxy-aware ``client_ip()`` derives it."""
+    return None if request is None else client_ip(request)
 
 
 def _user_id(user: Any, request: Any) -> str | None:

@@ -24,9 +24,9 @@ from rest_framework.views import set_rollback
 from django_apisec import events
 from django_apisec.limits import RequestTooLarge
 from django_apisec.request_id import request_id
+from django_apisec.throttling import ratelimit_headers
 
 __all__ = ["exception_handler", "request_id"]
-from django_apisec.throttling import ratelimit_headers
 
 logger = logging.getLogger("django_apisec.errors")
 

@@ -441,10 +441,16 @@ def _rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> 
         "DEFAULT_AUTHENTICATION_CLASSES": ["django_apisec.authentication.JWTSessionAuthentication"],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
-            "rest_framework.throttling.AnonRateThrottle",
-            "rest_framework.throttling.UserRateThrottle",
+            "django_apisec.throttling.AnonRateThrottle",
+            "django_apisec.throttling.UserRateThrottle",
         ],
-        "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+        # login_ip / login_account: failed logins, for the JWT login view's throttles.
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "60/min",
+            "user": "600/min",
+            "login_ip": "20/min",
+            "login_account": "10/min",
+        },
         # DRF's default (None) takes the whole client-sent X-Forwarded-For as the client's
         # identity, so a client picks a fresh throttle bucket per request. 0 uses REMOTE_ADDR;
         # behind trusted proxies, 1 takes the address the nearest proxy appended. NUM_PROXIES

@@ -62,7 +62,7 @@ class RateThrottle(BaseThrottle):
     def __init__(self) -> None:
         self.decision: limiter.Decision | None = None
 
-    def get_scope(self, view: APIView) -> str | None:  # noqa: ARG002
+    def get_scope(self, view: APIView) -> str | None:
         """The rate's key in ``DEFAULT_THROTTLE_RATES``."""
         return self.scope
 
@@ -119,7 +119,7 @@ class AnonRateThrottle(RateThrottle):
 
     scope = "anon"
 
-    def get_bucket(self, request: Request, view: APIView) -> str | None:  # noqa: ARG002
+    def get_bucket(self, request: Request, view: APIView) -> str | None:
         """The client's IP bucket; authenticated requests are left to the user throttle."""
         if request.user and request.user.is_authenticated:
             return None
@@ -131,7 +131,7 @@ class UserRateThrottle(RateThrottle):
 
     scope = "user"
 
-    def get_bucket(self, request: Request, view: APIView) -> str | None:  # noqa: ARG002
+    def get_bucket(self, request: Request, view: APIView) -> str | None:
         """``user:<pk>``, or ``ip:<bucket>`` for anonymous requests."""
         return user_or_ip(request)
 
@@ -139,7 +139,7 @@ class UserRateThrottle(RateThrottle):
 class ScopedRateThrottle(RateThrottle):
     """Requests per user (or IP) at the rate named by the view's ``throttle_scope``."""
 
-    def get_bucket(self, request: Request, view: APIView) -> str | None:  # noqa: ARG002
+    def get_bucket(self, request: Request, view: APIView) -> str | None:
         """``user:<pk>``, or ``ip:<bucket>`` for anonymous requests."""
         return user_or_ip(request)
 
@@ -160,7 +160,7 @@ class LoginIPRateThrottle(RateThrottle):
     scope = "login_ip"
     refund_on_login = True
 
-    def get_bucket(self, request: Request, view: APIView) -> str | None:  # noqa: ARG002
+    def get_bucket(self, request: Request, view: APIView) -> str | None:
         """The client's IP bucket."""
         return rate_bucket_ip(request)
 
@@ -177,7 +177,7 @@ class LoginAccountRateThrottle(RateThrottle):
     scope = "login_account"
     refund_on_login = True
 
-    def get_bucket(self, request: Request, view: APIView) -> str | None:  # noqa: ARG002
+    def get_bucket(self, request: Request, view: APIView) -> str | None:
         """The canonical username in the request body; ``None`` when absent."""
         try:
             data = request.data

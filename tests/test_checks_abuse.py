@@ -176,6 +176,7 @@ def test_cache_checks_never_connect(production_settings: Settings) -> None:
 @override_settings(
     CACHES={"default": {"BACKEND": LOCMEM}, "abuse": REDIS_CACHE},
     APISEC_CACHE="abuse",
+    REST_FRAMEWORK={"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"]},
 )
 def test_drf_throttles_count_in_the_default_cache() -> None:
     (message,) = abuse.check_abuse_cache()

@@ -80,6 +80,13 @@ CREDENTIALED_CORS = {
     "CORS_ALLOW_CREDENTIALS": True,
 }
 RATES = PRODUCTION["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
+WITHOUT_ANON = {k: v for k, v in RATES.items() if k != "anon"}
+DRF_THROTTLES = {
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ]
+}
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
 
 ROWS = [
@@ -218,9 +225,10 @@ ROWS = [
     ),
     Row("DEFAULT_THROTTLE_CLASSES = []", "apisec.E103", rf(DEFAULT_THROTTLE_CLASSES=[])),
     Row(
-        "no rate for the 'anon' scope",
+        "DRF's AnonRateThrottle without an 'anon' rate",
         "apisec.E104",
-        rf(DEFAULT_THROTTLE_RATES={k: v for k, v in RATES.items() if k != "anon"}),
+        rf(**DRF_THROTTLES, DEFAULT_THROTTLE_RATES=WITHOUT_ANON),
+        base=rf(**DRF_THROTTLES),
     ),
     Row(
         "rate '10/fortnight'",
@@ -264,7 +272,12 @@ ROWS = [
         "apisec.E112",
         rf(DEFAULT_FILTER_BACKENDS=["no.such.FilterBackend"]),
     ),
-    Row("NUM_PROXIES = None", "apisec.E113", rf(NUM_PROXIES=None)),
+    Row(
+        "DRF's throttles with NUM_PROXIES = None",
+        "apisec.E113",
+        rf(**DRF_THROTTLES, NUM_PROXIES=None),
+        base=rf(**DRF_THROTTLES),
+    ),
     # simplejwt
     Row(
         "SIMPLE_JWT SIGNING_KEY = SECRET_KEY",
@@ -379,6 +392,17 @@ ROWS = [
         "APISEC_TRUSTED_PROXIES=0.0.0.0/0",
         "apisec.E411",
         env={"APISEC_TRUSTED_PROXIES": "0.0.0.0/0"},
+    ),
+    Row("APISEC_FAILURE_POLICY = 'open'", "apisec.W413", {"APISEC_FAILURE_POLICY": "open"}),
+    Row(
+        "AUTHENTICATION_BACKENDS without the lockout backend",
+        "apisec.E414",
+        {"AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"]},
+    ),
+    Row(
+        "our AnonRateThrottle without an 'anon' rate",
+        "apisec.E415",
+        rf(DEFAULT_THROTTLE_RATES=WITHOUT_ANON),
     ),
     Row(
         "behind a trusted proxy, SECURE_PROXY_SSL_HEADER = None",

@@ -265,10 +265,10 @@ def test_rest_framework_defaults() -> None:
     ]
     assert drf["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
     assert drf["DEFAULT_THROTTLE_CLASSES"] == [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "django_apisec.throttling.AnonRateThrottle",
+        "django_apisec.throttling.UserRateThrottle",
     ]
-    assert set(drf["DEFAULT_THROTTLE_RATES"]) == {"anon", "user"}
+    assert set(drf["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "login_ip", "login_account"}
     assert drf["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
     assert drf["DEFAULT_PARSER_CLASSES"] == ["django_apisec.parsers.JSONParser"]
     assert drf["DEFAULT_PAGINATION_CLASS"] == "django_apisec.pagination.BoundedPageNumberPagination"
@@ -322,10 +322,16 @@ def test_throttle_rates_merge_one_level_deeper() -> None:
         REST_FRAMEWORK={"DEFAULT_THROTTLE_RATES": {"user": "5/min", "login": "3/min"}}
     )
     rates = namespace["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]
-    assert rates == {"anon": "60/min", "user": "5/min", "login": "3/min"}
+    assert rates == {
+        "anon": "60/min",
+        "user": "5/min",
+        "login": "3/min",
+        "login_ip": "20/min",
+        "login_account": "10/min",
+    }
     assert report(namespace)["REST_FRAMEWORK.DEFAULT_THROTTLE_RATES"] == MERGED
 
-    complete = {"anon": "1/min", "user": "2/min"}
+    complete = {"anon": "1/min", "user": "2/min", "login_ip": "3/min", "login_account": "4/min"}
     namespace = hardened(REST_FRAMEWORK={"DEFAULT_THROTTLE_RATES": complete})
     assert namespace["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"] == complete
     assert report(namespace)["REST_FRAMEWORK.DEFAULT_THROTTLE_RATES"] == PROJECT
