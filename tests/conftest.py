@@ -76,6 +76,10 @@ ATTACK_SUITES = {
     "test_exceptions",
     "test_testproject_api",
     "test_testproject_ownership",
+    "test_lockout",
+    "test_throttling",
+    "test_client_ip",
+    "test_events",
 }
 JWT_SHAPED = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}")
 LOGGERS = ("django_apisec", "django.security", "django.request", "")
