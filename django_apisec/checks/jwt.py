@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 
-from django_apisec.checks.drf import as_items, lineage, load, rest_framework_setting
+from django_apisec.checks.introspection import as_items, lineage, load, rest_framework_setting
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 
 if TYPE_CHECKING:
