@@ -20,6 +20,7 @@ from django_apisec.checks import (
     jwt,
     jwt_keys,
     passwords,
+    proxies,
     transport,
     views_audit,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "jwt",
     "jwt_keys",
     "passwords",
+    "proxies",
     "transport",
     "views_audit",
 ]
