@@ -32,12 +32,11 @@ from django_apisec.conf import apisec_settings
 from django_apisec.lockout import raise_for_lockout
 from django_apisec.parsers import JSONParser
 from django_apisec.permissions import public
+from django_apisec.session_revocation import LOGOUT_ALL, revoke_all_sessions
 from django_apisec.sessions import (
-    LOGOUT_ALL,
     IssuedSession,
     SessionError,
     end_session,
-    revoke_all_sessions,
     rotate_session,
     start_session,
 )
@@ -259,7 +258,7 @@ class PasswordChangeView(APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session
-    of the user (see :func:`django_apisec.sessions.revoke_on_credential_change`).
+    of the user (see :func:`django_apisec.session_revocation.revoke_on_credential_change`).
     """
 
     authentication_classes = [JWTSessionAuthentication]

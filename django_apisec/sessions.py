@@ -1,4 +1,4 @@
-"""Login sessions as token families: start, rotate atomically, detect reuse, revoke, prune.
+"""Login sessions as token families: start, rotate atomically, detect reuse, end, prune.
 
 A login starts a family (:class:`~django_apisec.models.TokenFamily`) whose ``current_jti`` is the
 id of the one refresh token that may be used next. Refreshing rotates the family with a single
@@ -8,23 +8,20 @@ not the current one is a replay (the token was stolen, or the client misbehaves)
 is revoked, :data:`~django_apisec.signals.refresh_token_reused` is sent and a security event is
 logged.
 
-Access tokens are not looked up in the database. Revoking a family writes a marker into the
-``APISEC_CACHE`` cache for as long as an access token of it can live; authentication reads that
-one key per request (:func:`is_session_revoked`).
+Revocation (logout, password change, the markers that end access tokens) lives in
+:mod:`django_apisec.session_revocation`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
 from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -33,7 +30,8 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from django_apisec import events
 from django_apisec.conf import apisec_settings
 from django_apisec.models import TokenFamily
-from django_apisec.signals import refresh_token_reused, sessions_revoked
+from django_apisec.session_revocation import LOGOUT, REUSE, USER_INACTIVE, revoke_family
+from django_apisec.signals import refresh_token_reused
 from django_apisec.tokens import (
     FINGERPRINT_CLAIM,
     SessionAccessToken,
@@ -43,20 +41,7 @@ from django_apisec.tokens import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from django.http import HttpRequest
-
-security_logger = logging.getLogger("django_apisec.security")
-
-MARKER_PREFIX = "apisec:jwt:revoked:"
-
-# Revocation reasons, stored in TokenFamily.revoked_reason and sent with sessions_revoked.
-LOGOUT = "logout"
-LOGOUT_ALL = "logout_all"
-PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
-USER_INACTIVE = "user_inactive"
-REUSE = "reuse"
 
 
 class SessionError(Exception):
@@ -188,69 +173,6 @@ def end_session(raw_refresh: str) -> bool:
     return revoke_family(family.pk, reason=LOGOUT, user=family.user)
 
 
-def revoke_family(family_id: uuid.UUID | str, *, reason: str, user: Any = None) -> bool:
-    """Revoke one family and its access tokens. Returns whether it was live until now."""
-    now = timezone.now()
-    revoked = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=reason, idle_expires_at=now
-    )
-    # Marked even when it was already revoked: the marker of an earlier revocation may be lost.
-    mark_revoked([family_id])
-    if revoked:
-        sessions_revoked.send(
-            sender=TokenFamily, user=user, family_ids=[uuid.UUID(str(family_id))], reason=reason
-        )
-    return bool(revoked)
-
-
-def revoke_all_sessions(user: Any, *, reason: str) -> int:
-    """Revoke every live family of ``user`` and their access tokens. Returns how many."""
-    now = timezone.now()
-    revoked = TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=reason, idle_expires_at=now
-    )
-    if revoked:
-        # The rows this call revoked carry its exact timestamp; a family started concurrently
-        # either was revoked here (and is found) or is newer than this revocation.
-        family_ids = list(
-            TokenFamily.objects.filter(user=user, revoked_at=now).values_list("pk", flat=True)
-        )
-        mark_revoked(family_ids)
-        sessions_revoked.send(sender=TokenFamily, user=user, family_ids=family_ids, reason=reason)
-    return int(revoked)
-
-
-def marker_key(family_id: uuid.UUID | str) -> str:
-    """Cache key of the revocation marker of a family."""
-    return f"{MARKER_PREFIX}{family_id}"
-
-
-def mark_revoked(family_ids: Iterable[uuid.UUID | str]) -> None:
-    """Write revocation markers that outlive every access token of these families."""
-    config = jwt_settings()
-    timeout = config.ACCESS_TOKEN_LIFETIME.total_seconds() + _leeway_seconds(config.LEEWAY) + 1
-    markers = {marker_key(family_id): 1 for family_id in family_ids}
-    if markers:
-        caches[apisec_settings.CACHE].set_many(markers, timeout=int(timeout))
-
-
-def is_session_revoked(family_id: str) -> bool:
-    """Whether the family of an access token was revoked: one cache read.
-
-    When the cache cannot be reached the session counts as live (the access token still
-    expires within ``ACCESS_TOKEN_LIFETIME``, and refreshing is checked in the database);
-    the outage is logged as a security event.
-    """
-    try:
-        return caches[apisec_settings.CACHE].get(marker_key(family_id)) is not None
-    except Exception:  # any cache client error; failing closed would log out everyone
-        security_logger.exception(
-            "Session revocation cache unreachable; access token accepted",
-            extra={"event": "revocation_cache_unavailable", "family_id": family_id},
-        )
-        return False
-
-
 def prune_sessions(
     *, now: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
 ) -> int:
@@ -267,29 +189,6 @@ def prune_sessions(
         deleted += TokenFamily.objects.filter(pk__in=batch).delete()[0]
         batches += 1
     return deleted
-
-
-def revoke_on_credential_change(
-    sender: Any,  # noqa: ARG001 - the signal's signature
-    instance: Any,
-    created: bool,
-    update_fields: Any = None,
-    **kwargs: Any,
-) -> None:
-    """``post_save`` receiver on the user model: a password change or deactivation ends sessions.
-
-    ``AbstractBaseUser.set_password()`` keeps the raw password in ``_password`` until the save
-    completes (a hash upgrade at login clears it first), so any code path that sets a password
-    and saves — our view, the admin, a shell — is seen here.
-    """
-    if created:
-        return
-    if getattr(instance, "_password", None) is not None:
-        revoke_all_sessions(instance, reason=PASSWORD_CHANGED)
-    elif not getattr(instance, "is_active", True) and (
-        update_fields is None or "is_active" in update_fields
-    ):
-        revoke_all_sessions(instance, reason=USER_INACTIVE)
 
 
 def _decode_refresh(raw_refresh: str) -> SessionRefreshToken:
@@ -370,12 +269,6 @@ def _issued(
         family_id=uuid.UUID(refresh.session_id),
         fingerprint=fingerprint,
     )
-
-
-def _leeway_seconds(leeway: Any) -> float:
-    if isinstance(leeway, timedelta):
-        return leeway.total_seconds()
-    return float(leeway or 0)
 
 
 def _prune_at_login(user: Any, now: datetime) -> None:

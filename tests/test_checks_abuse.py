@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
-from django_apisec.checks import abuse
+from django_apisec.checks import abuse, proxies
 from tests.conftest import NOT_OVERRIDDEN, PRODUCTION_ENV, DeployIds, load_testproject_settings
 
 if TYPE_CHECKING:
@@ -78,7 +78,12 @@ def ids_of(messages: list[CheckMessage]) -> list[str | None]:
 
 
 def run_abuse_checks() -> list[str | None]:
-    functions = [getattr(abuse, name) for name in dir(abuse) if name.startswith("check_")]
+    functions = [
+        getattr(module, name)
+        for module in (abuse, proxies)
+        for name in dir(module)
+        if name.startswith("check_")
+    ]
     return [i for function in functions for i in ids_of(function())]
 
 
@@ -288,12 +293,12 @@ def test_ratelimit_cache_accepted(overrides: Settings) -> None:
 )
 def test_ratelimit_ip_key_accepted(overrides: Settings) -> None:
     with override_settings(**overrides):
-        assert abuse.check_ratelimit_ip_key() == []
+        assert proxies.check_ratelimit_ip_key() == []
 
 
 @override_settings(APISEC_TRUSTED_PROXIES=" , ", RATELIMIT_IP_META_KEY="HTTP_X_FORWARDED_FOR")
 def test_blank_proxy_string_declares_no_proxy() -> None:
-    assert ids_of(abuse.check_ratelimit_ip_key()) == ["apisec.E407"]
+    assert ids_of(proxies.check_ratelimit_ip_key()) == ["apisec.E407"]
 
 
 @pytest.mark.parametrize(
@@ -302,13 +307,13 @@ def test_blank_proxy_string_declares_no_proxy() -> None:
 )
 def test_ssl_header_is_named(header: object, shown: str) -> None:
     with override_settings(SECURE_PROXY_SSL_HEADER=header, APISEC_TRUSTED_PROXIES=[]):
-        (message,) = abuse.check_proxy_ssl_header()
+        (message,) = proxies.check_proxy_ssl_header()
     assert shown in message.msg
 
 
 @override_settings(USE_X_FORWARDED_HOST=True, APISEC_TRUSTED_PROXIES=["10.0.0.0/24"])
 def test_forwarded_host_behind_a_trusted_proxy_passes() -> None:
-    assert abuse.check_forwarded_host_port() == []
+    assert proxies.check_forwarded_host_port() == []
 
 
 @pytest.mark.parametrize(
@@ -325,7 +330,7 @@ def test_forwarded_host_behind_a_trusted_proxy_passes() -> None:
 )
 def test_invalid_trusted_proxies(value: object, problem: str) -> None:
     with override_settings(APISEC_TRUSTED_PROXIES=value):
-        (message,) = abuse.check_trusted_proxies_valid()
+        (message,) = proxies.check_trusted_proxies_valid()
     assert message.id == "apisec.E410"
     assert problem in message.msg
 
@@ -343,8 +348,8 @@ def test_invalid_trusted_proxies(value: object, problem: str) -> None:
 )
 def test_valid_trusted_proxies(value: object) -> None:
     with override_settings(APISEC_TRUSTED_PROXIES=value):
-        assert abuse.check_trusted_proxies_valid() == []
-        assert abuse.check_trusted_proxies_width() == []
+        assert proxies.check_trusted_proxies_valid() == []
+        assert proxies.check_trusted_proxies_width() == []
 
 
 @pytest.mark.parametrize(
@@ -363,12 +368,12 @@ def test_valid_trusted_proxies(value: object) -> None:
     ],
 )
 def test_is_too_wide(network: str, too_wide: bool) -> None:
-    assert abuse.is_too_wide(ipaddress.ip_network(network)) is too_wide
+    assert proxies.is_too_wide(ipaddress.ip_network(network)) is too_wide
 
 
 @override_settings(APISEC_TRUSTED_PROXIES=["10.0.0.0/24", "0.0.0.0/0", "::/0"])
 def test_each_wide_network_is_named() -> None:
-    messages = abuse.check_trusted_proxies_width()
+    messages = proxies.check_trusted_proxies_width()
     assert ids_of(messages) == ["apisec.E411", "apisec.E411"]
     assert "0.0.0.0/0" in messages[0].msg
     assert "::/0" in messages[1].msg
@@ -384,7 +389,7 @@ def test_each_wide_network_is_named() -> None:
 )
 def test_ssl_redirect_behind_proxy_accepted(overrides: Settings) -> None:
     with override_settings(**{"APISEC_TRUSTED_PROXIES": ["10.0.0.0/24"], **overrides}):
-        assert abuse.check_ssl_redirect_behind_proxy() == []
+        assert proxies.check_ssl_redirect_behind_proxy() == []
 
 
 WEIRD_VALUES = [
@@ -403,7 +408,7 @@ WEIRD_VALUES = [
 ]
 # Read through django.conf.settings by conf.apisec_settings: overridden for real.
 APISEC_SETTINGS = ["APISEC_CACHE", "APISEC_TRUSTED_PROXIES"]
-# Read by the check module: patched, so Django's own receivers never see the value.
+# Read by the check modules: patched, so Django's own receivers never see the value.
 DJANGO_SETTINGS = [
     "CACHES",
     "REST_FRAMEWORK",
@@ -428,7 +433,8 @@ def test_weird_apisec_values_never_crash(setting: str, value: object) -> None:
 @pytest.mark.parametrize("value", WEIRD_VALUES)
 @pytest.mark.parametrize("setting", DJANGO_SETTINGS)
 def test_weird_values_never_crash(setting: str, value: object) -> None:
-    with mock.patch.object(abuse, "settings", SimpleNamespace(**{setting: value})):
+    fake = SimpleNamespace(**{setting: value})
+    with mock.patch.object(abuse, "settings", fake), mock.patch.object(proxies, "settings", fake):
         assert isinstance(run_abuse_checks(), list)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils.translation import gettext_lazy
 
-from django_apisec import hardening
+from django_apisec import middleware_order
 from django_apisec.checks import cookies
 from tests.checks_support import each_insecure_setting_alone, ids_of
 
@@ -40,7 +40,7 @@ def test_session_cookie_not_judged_without_sessions() -> None:
         "SESSION_COOKIE_SAMESITE": "None",
         "SESSION_COOKIE_NAME": "sessionid",
     }
-    middleware = [hardening.SECURITY_MIDDLEWARE]
+    middleware = [middleware_order.SECURITY_MIDDLEWARE]
     with mock.patch.object(cookies.apps, "is_installed", return_value=False):
         unused = ids_of(MIDDLEWARE=middleware, **insecure)
         used = ids_of(MIDDLEWARE=[*middleware, cookies.SESSION_MIDDLEWARE], **insecure)

@@ -18,7 +18,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
-from django_apisec.checks import drf
+from django_apisec.checks import drf, drf_limits
 from django_apisec.checks.registry import MESSAGES
 
 if TYPE_CHECKING:
@@ -272,8 +272,8 @@ def test_messages_name_what_they_found() -> None:
             "DEFAULT_THROTTLE_RATES": {"anon": "1/fortnight"},
         }
     ):
-        (scope,) = drf.check_throttle_scopes()
-        (rate,) = drf.check_throttle_rates()
+        (scope,) = drf_limits.check_throttle_scopes()
+        (rate,) = drf_limits.check_throttle_rates()
     assert "'burst'" in scope.msg
     assert "tests.test_checks_drf.BurstThrottle" in scope.msg
     assert "['anon']" in rate.msg
@@ -304,8 +304,8 @@ def test_throttle_scopes_and_rates(
 ) -> None:
     config = {"DEFAULT_THROTTLE_CLASSES": throttles, "DEFAULT_THROTTLE_RATES": rates}
     with override_settings(REST_FRAMEWORK=config):
-        assert ids(drf.check_throttle_scopes()) == scope_ids
-        assert ids(drf.check_throttle_rates()) == rate_ids
+        assert ids(drf_limits.check_throttle_scopes()) == scope_ids
+        assert ids(drf_limits.check_throttle_rates()) == rate_ids
 
 
 @pytest.mark.parametrize(
@@ -323,7 +323,7 @@ def test_throttle_scopes_and_rates(
 def test_switched_off_throttles(throttles: list[Any], rates: Any, flagged: bool) -> None:
     config = {"DEFAULT_THROTTLE_CLASSES": throttles, "DEFAULT_THROTTLE_RATES": rates}
     with override_settings(REST_FRAMEWORK=config):
-        assert bool(drf.check_throttling_enabled()) is flagged
+        assert bool(drf_limits.check_throttling_enabled()) is flagged
 
 
 @pytest.mark.parametrize(
@@ -339,16 +339,16 @@ def test_switched_off_throttles(throttles: list[Any], rates: Any, flagged: bool)
         (RaisingPagination, {"PAGE_SIZE": 10}, [], []),
         (HandRolledPagination, {}, [], []),
         ("no.such.Pagination", {}, [], []),
-        (drf.APISEC_PAGINATION, {"PAGE_SIZE": 10}, [], []),
-        (drf.APISEC_PAGINATION, {}, ["apisec.E107"], []),
+        (drf_limits.APISEC_PAGINATION, {"PAGE_SIZE": 10}, [], []),
+        (drf_limits.APISEC_PAGINATION, {}, ["apisec.E107"], []),
     ],
 )
 def test_pagination_classes(
     paginator: Any, config: dict[str, Any], size_ids: list[str], bound_ids: list[str]
 ) -> None:
     with override_settings(REST_FRAMEWORK={"DEFAULT_PAGINATION_CLASS": paginator, **config}):
-        assert ids(drf.check_page_size()) == size_ids
-        assert ids(drf.check_page_size_bound()) == bound_ids
+        assert ids(drf_limits.check_page_size()) == size_ids
+        assert ids(drf_limits.check_page_size_bound()) == bound_ids
 
 
 @pytest.mark.parametrize(
@@ -356,9 +356,9 @@ def test_pagination_classes(
     [(100, False), (1, False), (0, True), (-5, True), (None, True), ("abc", True), ("50", False)],
 )
 def test_bounded_pagination_setting(bound: Any, flagged: bool) -> None:
-    config = {"DEFAULT_PAGINATION_CLASS": drf.APISEC_PAGINATION, "PAGE_SIZE": 10}
+    config = {"DEFAULT_PAGINATION_CLASS": drf_limits.APISEC_PAGINATION, "PAGE_SIZE": 10}
     with override_settings(REST_FRAMEWORK=config, APISEC_MAX_PAGE_SIZE=bound):
-        assert bool(drf.check_page_size_bound()) is flagged
+        assert bool(drf_limits.check_page_size_bound()) is flagged
 
 
 @pytest.mark.parametrize(
@@ -443,9 +443,9 @@ def test_importable_reports_the_import_error() -> None:
 def test_num_proxies(throttles: list[Any], flagged: bool) -> None:
     config = {"DEFAULT_THROTTLE_CLASSES": throttles, "NUM_PROXIES": None}
     with override_settings(REST_FRAMEWORK=config):
-        assert bool(drf.check_num_proxies()) is flagged
+        assert bool(drf_limits.check_num_proxies()) is flagged
     with override_settings(REST_FRAMEWORK={**config, "NUM_PROXIES": 0}):
-        assert drf.check_num_proxies() == []
+        assert drf_limits.check_num_proxies() == []
 
 
 def test_ids_are_in_the_drf_hundred() -> None:
@@ -457,17 +457,17 @@ def test_ids_are_in_the_drf_hundred() -> None:
 CHECKS = [
     drf.check_default_permissions,
     drf.check_browsable_api,
-    drf.check_throttling_enabled,
-    drf.check_throttle_scopes,
-    drf.check_throttle_rates,
-    drf.check_pagination_enabled,
-    drf.check_page_size,
-    drf.check_page_size_bound,
+    drf_limits.check_throttling_enabled,
+    drf_limits.check_throttle_scopes,
+    drf_limits.check_throttle_rates,
+    drf_limits.check_pagination_enabled,
+    drf_limits.check_page_size,
+    drf_limits.check_page_size_bound,
     drf.check_basic_authentication,
     drf.check_token_authentication,
     drf.check_exception_handler,
     drf.check_importable,
-    drf.check_num_proxies,
+    drf_limits.check_num_proxies,
 ]
 
 WEIRD_VALUES = [

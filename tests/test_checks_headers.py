@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 
-from django_apisec import hardening
+from django_apisec import middleware_order
 from django_apisec.checks import headers
 from tests.checks_support import each_insecure_setting_alone
 
@@ -33,12 +33,13 @@ def csp_with(directive: str, *sources: str) -> Callable[[dict[str, Any]], dict[s
 
 
 NEEDS_BUILTIN_CSP = pytest.mark.skipif(
-    not hardening.django_has_builtin_csp(), reason="Django < 6.0 has no CSP middleware of its own"
+    not middleware_order.django_has_builtin_csp(),
+    reason="Django < 6.0 has no CSP middleware of its own",
 )
 
 BREAKING_TABLE: list[Any] = [
-    ({"MIDDLEWARE": without(hardening.SECURITY_MIDDLEWARE)}, "apisec.E016"),
-    ({"MIDDLEWARE": without(hardening.XFRAME_MIDDLEWARE)}, "apisec.E017"),
+    ({"MIDDLEWARE": without(middleware_order.SECURITY_MIDDLEWARE)}, "apisec.E016"),
+    ({"MIDDLEWARE": without(middleware_order.XFRAME_MIDDLEWARE)}, "apisec.E017"),
     ({"X_FRAME_OPTIONS": "ALLOW-FROM https://evil.example"}, "apisec.E017"),
     ({"X_FRAME_OPTIONS": "SAMEORIGIN"}, "apisec.W018"),
     ({"SECURE_CONTENT_TYPE_NOSNIFF": False}, "apisec.E019"),
@@ -47,14 +48,18 @@ BREAKING_TABLE: list[Any] = [
     ({"SECURE_REFERRER_POLICY": "no-referrer-when-downgrade"}, "apisec.W020"),
     ({"SECURE_CROSS_ORIGIN_OPENER_POLICY": None}, "apisec.W021"),
     ({"SECURE_CROSS_ORIGIN_OPENER_POLICY": "unsafe-none"}, "apisec.W021"),
-    ({"MIDDLEWARE": without(hardening.csp_middleware())}, "apisec.W022"),
+    ({"MIDDLEWARE": without(middleware_order.csp_middleware())}, "apisec.W022"),
     ({"SECURE_CSP": {}}, "apisec.W022"),
     ({"SECURE_CSP": None}, "apisec.W022"),
     ({"SECURE_CSP": csp_with("script-src", "'self'", "'unsafe-inline'")}, "apisec.W023"),
     ({"SECURE_CSP": csp_with("script-src", "'self'", "'unsafe-eval'")}, "apisec.W023"),
     ({"SECURE_CSP": csp_with("default-src", "*")}, "apisec.W023"),
     pytest.param(
-        {"MIDDLEWARE": replaced(hardening.DJANGO_CSP_MIDDLEWARE, hardening.APISEC_CSP_MIDDLEWARE)},
+        {
+            "MIDDLEWARE": replaced(
+                middleware_order.DJANGO_CSP_MIDDLEWARE, middleware_order.APISEC_CSP_MIDDLEWARE
+            )
+        },
         "apisec.W024",
         marks=NEEDS_BUILTIN_CSP,
     ),
@@ -64,7 +69,7 @@ test_each_insecure_setting_alone = each_insecure_setting_alone(BREAKING_TABLE)
 
 
 def test_x_frame_options_of_another_type() -> None:
-    middleware = [hardening.XFRAME_MIDDLEWARE]
+    middleware = [middleware_order.XFRAME_MIDDLEWARE]
     with override_settings(MIDDLEWARE=middleware, X_FRAME_OPTIONS=None):
         (message,) = headers.check_x_frame_options()
         assert headers.check_x_frame_options_deny() == []
@@ -72,7 +77,7 @@ def test_x_frame_options_of_another_type() -> None:
 
 
 def test_x_frame_options_lower_case_is_valid() -> None:
-    with override_settings(MIDDLEWARE=[hardening.XFRAME_MIDDLEWARE], X_FRAME_OPTIONS="deny"):
+    with override_settings(MIDDLEWARE=[middleware_order.XFRAME_MIDDLEWARE], X_FRAME_OPTIONS="deny"):
         assert headers.check_x_frame_options() == []
 
 
@@ -119,7 +124,7 @@ def test_cross_origin_opener_policy_values(value: object, warned: bool) -> None:
 def csp_settings(**overrides: Any) -> dict[str, Any]:
     """Settings with this Django's CSP middleware and a strict policy."""
     return {
-        "MIDDLEWARE": [hardening.SECURITY_MIDDLEWARE, hardening.csp_middleware()],
+        "MIDDLEWARE": [middleware_order.SECURITY_MIDDLEWARE, middleware_order.csp_middleware()],
         "SECURE_CSP": {"default-src": ["'self'"]},
         **overrides,
     }
@@ -141,7 +146,7 @@ def test_report_only_policy_is_not_enforcement() -> None:
 def test_csp_hint_names_this_djangos_middleware() -> None:
     with override_settings(MIDDLEWARE=[]):
         (message,) = headers.check_csp_present()
-    assert hardening.csp_middleware() in message.hint
+    assert middleware_order.csp_middleware() in message.hint
     assert "SECURE_CSP = {'default-src'" in message.hint
 
 
@@ -180,9 +185,9 @@ def test_unsafe_sources_are_listed() -> None:
 
 @pytest.mark.parametrize("builtin", [True, False])
 def test_backport_middleware_by_django_version(builtin: bool) -> None:
-    middleware = [hardening.APISEC_CSP_MIDDLEWARE]
+    middleware = [middleware_order.APISEC_CSP_MIDDLEWARE]
     with (
-        mock.patch.object(hardening, "django_has_builtin_csp", return_value=builtin),
+        mock.patch.object(middleware_order, "django_has_builtin_csp", return_value=builtin),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
     ):
         assert [m.id for m in headers.check_csp_backport()] == (["apisec.W024"] if builtin else [])
@@ -191,13 +196,13 @@ def test_backport_middleware_by_django_version(builtin: bool) -> None:
 
 
 def test_djangos_middleware_path_is_no_policy_on_django_5() -> None:
-    middleware = [hardening.DJANGO_CSP_MIDDLEWARE]
+    middleware = [middleware_order.DJANGO_CSP_MIDDLEWARE]
     with (
-        mock.patch.object(hardening, "django_has_builtin_csp", return_value=False),
+        mock.patch.object(middleware_order, "django_has_builtin_csp", return_value=False),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
     ):
         (message,) = headers.check_csp_present()
-    assert hardening.APISEC_CSP_MIDDLEWARE in message.msg
+    assert middleware_order.APISEC_CSP_MIDDLEWARE in message.msg
 
 
 def test_unusual_values_in_a_csp_policy_never_crash() -> None:

@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
 from django_apisec.checks import jwt as jwt_checks
+from django_apisec.checks import jwt_keys as jwt_key_checks
 from django_apisec.checks.registry import MESSAGES
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def test_asymmetric_algorithm_without_cryptography(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(jwt.algorithms, "has_crypto", False)
     config = {"ALGORITHM": "ES256", "VERIFYING_KEY": "pem"}
     with override_settings(SIMPLE_JWT=config):
-        (message,) = jwt_checks.check_algorithm()
+        (message,) = jwt_key_checks.check_algorithm()
     assert message.id == "apisec.E204"
     assert "cryptography" in message.msg
 
@@ -160,7 +161,7 @@ def test_only_when_simplejwt_is_in_use(
     with override_settings(INSTALLED_APPS=apps, REST_FRAMEWORK=rest_framework, SIMPLE_JWT={}):
         assert jwt_checks.simplejwt_in_use() is in_use
         # Unset, simplejwt signs with SECRET_KEY: reported only when simplejwt is used.
-        assert bool(jwt_checks.check_signing_key_separate()) is in_use
+        assert bool(jwt_key_checks.check_signing_key_separate()) is in_use
         assert bool(jwt_checks.check_revoke_token()) is in_use
 
 
@@ -217,7 +218,7 @@ def test_in_use_through_a_class_object() -> None:
 )
 def test_signing_key_reasons(key: Any, reason: str | None) -> None:
     with override_settings(SECRET_KEY=SECRET, SIMPLE_JWT={"SIGNING_KEY": key}):
-        messages = jwt_checks.check_signing_key_separate()
+        messages = jwt_key_checks.check_signing_key_separate()
     if reason is None:
         assert messages == []
     else:
@@ -228,10 +229,10 @@ def test_signing_key_reasons(key: Any, reason: str | None) -> None:
 def test_empty_secret_key_never_crashes() -> None:
     # Django raises ImproperlyConfigured when an empty SECRET_KEY is read.
     with override_settings(SECRET_KEY="", SIMPLE_JWT={}):
-        assert jwt_checks.signing_key() is None
-        assert ids(jwt_checks.check_signing_key_separate()) == ["apisec.E201"]
-        assert jwt_checks.check_hmac_key_length() == []
-        assert jwt_checks.check_hmac_key_strength() == []
+        assert jwt_key_checks.signing_key() is None
+        assert ids(jwt_key_checks.check_signing_key_separate()) == ["apisec.E201"]
+        assert jwt_key_checks.check_hmac_key_length() == []
+        assert jwt_key_checks.check_hmac_key_strength() == []
 
 
 @pytest.mark.parametrize(
@@ -249,7 +250,7 @@ def test_empty_secret_key_never_crashes() -> None:
 def test_hmac_key_length(algorithm: str, length: int, flagged: bool) -> None:
     key = (STRONG_KEY * 3)[:length]
     with override_settings(SIMPLE_JWT={"ALGORITHM": algorithm, "SIGNING_KEY": key}):
-        messages = jwt_checks.check_hmac_key_length()
+        messages = jwt_key_checks.check_hmac_key_length()
     assert bool(messages) is flagged
     if flagged:
         assert f"{length} bytes" in messages[0].msg
@@ -258,7 +259,7 @@ def test_hmac_key_length(algorithm: str, length: int, flagged: bool) -> None:
 def test_multibyte_key_length_counts_bytes() -> None:
     key = "é" * 16  # 16 characters, 32 UTF-8 bytes, and varied enough for E203
     with override_settings(SIMPLE_JWT={"ALGORITHM": "HS256", "SIGNING_KEY": key}):
-        assert jwt_checks.check_hmac_key_length() == []
+        assert jwt_key_checks.check_hmac_key_length() == []
 
 
 @pytest.mark.parametrize(
@@ -277,7 +278,7 @@ def test_multibyte_key_length_counts_bytes() -> None:
 )
 def test_weak_keys(key: str | bytes, weak: bool) -> None:
     with override_settings(SIMPLE_JWT={"SIGNING_KEY": key}):
-        assert bool(jwt_checks.check_hmac_key_strength()) is weak
+        assert bool(jwt_key_checks.check_hmac_key_strength()) is weak
 
 
 @pytest.mark.parametrize(
@@ -298,7 +299,7 @@ def test_weak_keys(key: str | bytes, weak: bool) -> None:
 def test_algorithms(algorithm: Any, flagged: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jwt.algorithms, "has_crypto", True)
     with override_settings(SIMPLE_JWT={"ALGORITHM": algorithm, "SIGNING_KEY": STRONG_KEY}):
-        assert bool(jwt_checks.check_algorithm()) is flagged
+        assert bool(jwt_key_checks.check_algorithm()) is flagged
 
 
 @pytest.mark.parametrize(
@@ -378,11 +379,11 @@ def test_ids_are_in_the_jwt_hundred() -> None:
 
 
 CHECKS = [
-    jwt_checks.check_signing_key_separate,
-    jwt_checks.check_hmac_key_length,
-    jwt_checks.check_hmac_key_strength,
-    jwt_checks.check_algorithm,
-    jwt_checks.check_verifying_key,
+    jwt_key_checks.check_signing_key_separate,
+    jwt_key_checks.check_hmac_key_length,
+    jwt_key_checks.check_hmac_key_strength,
+    jwt_key_checks.check_algorithm,
+    jwt_key_checks.check_verifying_key,
     jwt_checks.check_access_token_lifetime,
     jwt_checks.check_refresh_token_lifetime,
     jwt_checks.check_refresh_rotation,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from django_apisec import hardening
+from django_apisec import profiles
 from django_apisec.checks import transport
 from tests.checks_support import each_insecure_setting_alone, ids_of
 
@@ -44,5 +44,5 @@ def test_hsts_seconds_reasons(seconds: object, text: str) -> None:
 
 
 def test_hsts_seconds_as_digits_string_is_accepted() -> None:
-    with override_settings(SECURE_HSTS_SECONDS=str(hardening.ONE_YEAR)):
+    with override_settings(SECURE_HSTS_SECONDS=str(profiles.ONE_YEAR)):
         assert transport.check_hsts_seconds() == []

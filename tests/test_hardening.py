@@ -11,8 +11,16 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from django_apisec import hardening
+from django_apisec import profiles
 from django_apisec.hardening import (
+    ENVIRONMENT,
+    MERGED,
+    PROFILE,
+    PROJECT,
+    development_jwt_signing_key,
+    harden,
+)
+from django_apisec.middleware_order import (
     API_SECURITY_MIDDLEWARE,
     APISEC_CSP_MIDDLEWARE,
     AUTH_MIDDLEWARE,
@@ -20,19 +28,11 @@ from django_apisec.hardening import (
     CSRF_MIDDLEWARE,
     DEFAULT_MIDDLEWARE,
     DJANGO_CSP_MIDDLEWARE,
-    ENVIRONMENT,
-    GOVERNED_SETTINGS,
-    MERGED,
-    ONE_YEAR,
-    PROFILE,
-    PROJECT,
-    SECRET_SETTINGS,
     SECURITY_MIDDLEWARE,
     XFRAME_MIDDLEWARE,
     csp_middleware,
-    development_jwt_signing_key,
-    harden,
 )
+from django_apisec.profiles import GOVERNED_SETTINGS, ONE_YEAR, SECRET_SETTINGS
 
 SECRET = "env-secret-key-" + "s" * 60
 JWT_KEY = "env-jwt-signing-key-" + "j" * 60
@@ -761,11 +761,11 @@ def test_every_default_is_governed(production: bool) -> None:
     # harden() only applies defaults named in GOVERNED_SETTINGS: a default missing from the
     # list would silently never be applied.
     namespace = {"INSTALLED_APPS": ["drf_spectacular"], "APISEC_TRUSTED_PROXIES": ["10.0.0.1"]}
-    names = set(hardening._scalar_defaults(namespace, production))
+    names = set(profiles.scalar_defaults(namespace, production))
     names |= {
-        f"REST_FRAMEWORK.{k}" for k in hardening._rest_framework_defaults(namespace, production)
+        f"REST_FRAMEWORK.{k}" for k in profiles.rest_framework_defaults(namespace, production)
     }
-    names |= {f"SIMPLE_JWT.{k}" for k in hardening._simple_jwt_defaults()}
+    names |= {f"SIMPLE_JWT.{k}" for k in profiles.simple_jwt_defaults()}
     assert names <= set(GOVERNED_SETTINGS)
 
 

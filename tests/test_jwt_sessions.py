@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_apisec import sessions
+from django_apisec import session_revocation, sessions
 from django_apisec.authentication import JWTSessionAuthentication, refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
@@ -211,7 +211,7 @@ def test_replay_of_an_older_generation_also_revokes(alice):
 def test_replay_of_a_revoked_family_just_fails(alice):
     browser = Browser()
     token = browser.refresh_token
-    sessions.revoke_family(TokenFamily.objects.get().pk, reason="test")
+    session_revocation.revoke_family(TokenFamily.objects.get().pk, reason="test")
     replay = APIClient()
     replay.cookies[refresh_cookie_name()] = token
     assert replay.post(REFRESH).status_code == 401
@@ -512,12 +512,12 @@ def test_creating_a_user_revokes_nothing():
 def test_revoke_family_twice_reports_false(alice):
     Browser()
     family = TokenFamily.objects.get()
-    assert sessions.revoke_family(family.pk, reason="test") is True
-    assert sessions.revoke_family(family.pk, reason="test") is False
+    assert session_revocation.revoke_family(family.pk, reason="test") is True
+    assert session_revocation.revoke_family(family.pk, reason="test") is False
 
 
 def test_revoke_all_sessions_without_sessions(alice):
-    assert sessions.revoke_all_sessions(alice, reason="test") == 0
+    assert session_revocation.revoke_all_sessions(alice, reason="test") == 0
 
 
 # --- revocation markers -------------------------------------------------------------------
@@ -529,13 +529,13 @@ def test_marker_outlives_access_tokens_with_a_timedelta_leeway(alice, monkeypatc
     monkeypatch.setattr(
         cache, "set_many", lambda data, timeout: seen.update(data=data, timeout=timeout)
     )
-    sessions.mark_revoked(["f"])
+    session_revocation.mark_revoked(["f"])
     assert seen == {"data": {"apisec:jwt:revoked:f": 1}, "timeout": 15 * 60 + 5 + 1}
 
 
 def test_nothing_to_mark(monkeypatch):
     monkeypatch.setattr(cache, "set_many", pytest.fail)
-    sessions.mark_revoked([])
+    session_revocation.mark_revoked([])
 
 
 def test_unreachable_cache_accepts_the_access_token_and_logs(alice, monkeypatch, caplog):
@@ -544,7 +544,7 @@ def test_unreachable_cache_accepts_the_access_token_and_logs(alice, monkeypatch,
     real_get = cache.get
 
     def down(key: str, *args: Any, **kwargs: Any) -> Any:
-        if key.startswith(sessions.MARKER_PREFIX):
+        if key.startswith(session_revocation.MARKER_PREFIX):
             raise ConnectionError("redis down")
         return real_get(key, *args, **kwargs)
 
@@ -576,7 +576,7 @@ def test_prune_deletes_dead_families_in_batches(alice):
     for _ in range(3):
         make_family(alice, age=timedelta(days=2))
     revoked = make_family(alice, age=timedelta(hours=1))
-    sessions.revoke_family(revoked.pk, reason="test")
+    session_revocation.revoke_family(revoked.pk, reason="test")
     assert sessions.prune_sessions(batch_size=2, max_batches=1) == 2
     assert sessions.prune_sessions(batch_size=2) == 2
     assert list(TokenFamily.objects.all()) == [live]

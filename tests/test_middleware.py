@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
-from django_apisec import hardening
+from django_apisec import middleware_order
 from django_apisec.middleware import ContentSecurityPolicyMiddleware, build_policy
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def csp_stack() -> Iterator[None]:
     """Only our middleware, whatever the Django version, serving this module's views."""
     with override_settings(
         ROOT_URLCONF=__name__,
-        MIDDLEWARE=[hardening.APISEC_CSP_MIDDLEWARE],
+        MIDDLEWARE=[middleware_order.APISEC_CSP_MIDDLEWARE],
         SECURE_CSP=POLICY,
         SECURE_CSP_REPORT_ONLY=REPORT_ONLY_POLICY,
     ):
@@ -101,7 +101,8 @@ SAME_AS_DJANGO = [
 
 
 @pytest.mark.skipif(
-    not hardening.django_has_builtin_csp(), reason="Django < 6.0 has no build_policy to compare"
+    not middleware_order.django_has_builtin_csp(),
+    reason="Django < 6.0 has no build_policy to compare",
 )
 @pytest.mark.parametrize("config", SAME_AS_DJANGO)
 def test_build_policy_matches_djangos(config: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from django_apisec import hardening
+from django_apisec import profiles
 from django_apisec.checks.core import as_int
 from django_apisec.checks.registry import deploy_check, emit, error, warning
 
@@ -61,9 +61,9 @@ def check_hsts_seconds(**_kwargs: Any) -> list[CheckMessage]:
     seconds = _hsts_seconds()
     if seconds is None:
         return [emit(E005, reason=f"is {raw!r}, not a number of seconds")]
-    if seconds < hardening.ONE_YEAR:
+    if seconds < profiles.ONE_YEAR:
         detail = "is 0 (HSTS is off)" if seconds == 0 else f"is {seconds}"
-        return [emit(E005, reason=f"{detail}, less than one year ({hardening.ONE_YEAR})")]
+        return [emit(E005, reason=f"{detail}, less than one year ({profiles.ONE_YEAR})")]
     return []
 
 
