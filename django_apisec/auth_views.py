@@ -271,7 +271,17 @@ class PasswordChangeView(APIView):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user: Any = request.user
-        if not user.check_password(serializer.validated_data["old_password"]):
+        # Through authenticate(): guesses of the old password count toward the account lockout,
+        # so a stolen access token cannot brute-force it here.
+        checked = authenticate(
+            request._request,
+            **{
+                get_user_model().USERNAME_FIELD: user.get_username(),
+                "password": serializer.validated_data["old_password"],
+            },
+        )
+        if checked is None or checked.pk != user.pk:
+            raise_for_lockout(request)
             raise ValidationError({"old_password": ["The current password is not correct."]})
         new_password = serializer.validated_data["new_password"]
         try:

@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.auth import base_user
+from django.core.cache import caches
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -126,3 +127,11 @@ def _no_secret_in_any_log(
     assert not leaked, f"secrets in the log: {leaked!r}"
     assert not JWT_SHAPED.search(logged), "a token in the log"
     assert "Bearer " not in logged
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Every test starts with empty caches: lockout counters and throttle buckets of one test
+    (alice locked out, say) must not leak into the next, whatever order pytest-randomly picks."""
+    for alias in settings.CACHES:
+        caches[alias].clear()

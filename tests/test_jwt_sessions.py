@@ -452,6 +452,23 @@ def test_password_change_rejects_a_wrong_old_password(alice):
     assert browser.refresh().status_code == 200
 
 
+def test_guessing_the_old_password_with_a_stolen_token_locks_the_account(alice, settings):
+    settings.APISEC_LOCKOUT_THRESHOLD = 3
+    stolen = Browser()
+    answers = [
+        stolen.post(PASSWORD_URL, {"old_password": f"guess {i}", "new_password": "x" * 20})
+        for i in range(5)
+    ]
+    assert [a.status_code for a in answers] == [400, 400, 400, 429, 429]
+    assert answers[-1].json()["code"] == "locked_out"
+    assert "Retry-After" in answers[-1]
+    # Even the right old password is refused while the account is locked.
+    right = stolen.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password": "x" * 20})
+    assert right.status_code == 429
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
 def test_password_change_runs_the_password_validators(alice):
     browser = Browser()
     response = browser.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password": "123"})
