@@ -34,7 +34,7 @@ def owner_id() -> int:
     return int(os.environ["BENCH_BARE_USER"])
 
 
-def note_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def note_detail(request: HttpRequest, pk: int) -> JsonResponse:  # noqa: ARG001
     note = get_object_or_404(Note.objects.select_related("owner"), pk=pk)
     return JsonResponse(as_dict(note))
 

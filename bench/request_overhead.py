@@ -38,7 +38,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -120,7 +119,11 @@ def wrk_script(
     items = []
     for position, (user, owned) in enumerate(sorted(notes.items())):
         token = f"Bearer {tokens[user]}" if tokens else ""
-        path = f"/api/notes/{owned[position % len(owned)]}/" if endpoint == "owned GET" else "/api/notes/"
+        path = (
+            f"/api/notes/{owned[position % len(owned)]}/"
+            if endpoint == "owned GET"
+            else "/api/notes/"
+        )
         items.append(f"{{{lua_string(token)}, {lua_string(path)}}}")
     headers = {**PROXY_HEADERS, "Accept": "application/json"}
     method, body = "GET", "nil"
@@ -152,8 +155,11 @@ def parse_wrk(output: str) -> dict[str, float]:
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     count = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    assert rate and count, output
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    assert rate, output
+    assert count, output
     return {
         "rps": float(rate.group(1)),
         "p50": latency("50"),
@@ -166,13 +172,24 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
-def run_wrk(server: Server, script: Path, duration: float, connections: int, threads: int) -> dict[str, float]:
+def run_wrk(
+    server: Server, script: Path, duration: float, connections: int, threads: int
+) -> dict[str, float]:
     """One wrk run against ``server``."""
     done = subprocess.run(
         [
-            "wrk", "--latency", "-t", str(threads), "-c", str(connections),
-            "-d", f"{duration:g}s", "-s", str(script), server.url,
-        ],  # fmt: skip
+            "wrk",
+            "--latency",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration:g}s",
+            "-s",
+            str(script),
+            server.url,
+        ],
         capture_output=True,
         text=True,
         timeout=duration + 60,
@@ -189,7 +206,9 @@ def delete_created(database_url: str, last_note: int) -> None:
         connection.execute("DELETE FROM api_note WHERE id > %s", (last_note,))
 
 
-def sanity(servers: dict[str, Server], tokens: dict[str, dict[str, str]], notes: dict[str, list[int]]) -> None:
+def sanity(
+    servers: dict[str, Server], tokens: dict[str, dict[str, str]], notes: dict[str, list[int]]
+) -> None:
     """Before timing: each contender answers its own note, and the owned ones hide others'."""
     (alice, alice_notes), (_bob, bob_notes) = sorted(notes.items())[:2]
     for name in ("django_apisec", "stock DRF"):
@@ -208,7 +227,7 @@ def machine() -> str:
     import rest_framework
 
     cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as cpuinfo:
+    with Path("/proc/cpuinfo").open() as cpuinfo:
         for line in cpuinfo:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
@@ -246,13 +265,19 @@ def main() -> None:
         flush=True,
     )
     samples: dict[tuple[str, str], list[dict[str, float]]] = {}
-    with fresh_database() as database_url, ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+    with (
+        fresh_database() as database_url,
+        ExitStack() as stack,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         ours_env = production_env(
             database_url, REDIS_URL, APISEC_RATE_USER=args.rate, APISEC_RATE_ANON=args.rate
         )
         migrate(ours_env)
         seeded = json.loads(
-            python({**ours_env, "BENCH_USERS": str(args.users), "BENCH_NOTES": str(args.notes)}, SEED)
+            python(
+                {**ours_env, "BENCH_USERS": str(args.users), "BENCH_NOTES": str(args.notes)}, SEED
+            )
         )
         notes: dict[str, list[int]] = seeded["notes"]
         user_ids = json.dumps([int(pk) for pk in notes])
@@ -269,13 +294,19 @@ def main() -> None:
 
         def mint() -> dict[str, dict[str, str]]:
             return {
-                "django_apisec": json.loads(python({**ours_env, "BENCH_USER_IDS": user_ids}, MINT_OURS)),
-                "stock DRF": json.loads(python({**stock_env, "BENCH_USER_IDS": user_ids}, MINT_STOCK)),
+                "django_apisec": json.loads(
+                    python({**ours_env, "BENCH_USER_IDS": user_ids}, MINT_OURS)
+                ),
+                "stock DRF": json.loads(
+                    python({**stock_env, "BENCH_USER_IDS": user_ids}, MINT_STOCK)
+                ),
             }
 
         def scripts(tokens: dict[str, dict[str, str]]) -> dict[tuple[str, str], Path]:
             return {
-                (endpoint, name): wrk_script(endpoint, tokens.get(name), notes, Path(tmp) / name.replace(" ", "_"))
+                (endpoint, name): wrk_script(
+                    endpoint, tokens.get(name), notes, Path(tmp) / name.replace(" ", "_")
+                )
                 for endpoint in args.endpoints
                 for name in CONTENDERS
             }
@@ -286,7 +317,7 @@ def main() -> None:
         sanity(servers, tokens, notes)
         current = scripts(tokens)
         # Warm up: every worker imports, connects and caches before anything is timed.
-        for (endpoint, name), script in current.items():
+        for (_endpoint, name), script in current.items():
             run_wrk(servers[name], script, 2, args.connections, args.threads)
             delete_created(database_url, seeded["last_note"])
         for round_number in range(args.rounds):
@@ -297,16 +328,20 @@ def main() -> None:
             for endpoint in args.endpoints:
                 for name in order:
                     result = run_wrk(
-                        servers[name], current[endpoint, name], args.duration, args.connections, args.threads
+                        servers[name],
+                        current[endpoint, name],
+                        args.duration,
+                        args.connections,
+                        args.threads,
                     )
                     if endpoint == "create":
                         delete_created(database_url, seeded["last_note"])
                     if result["non_2xx"] or result["errors"]:
                         sys.exit(f"{name} {endpoint}: {result} (throttled or failing: no figure)")
                     samples.setdefault((endpoint, name), []).append(result)
+            load = os.getloadavg()[0]
             print(
-                f"round {round_number + 1}/{args.rounds} done, load average {os.getloadavg()[0]:.2f}",
-                flush=True,
+                f"round {round_number + 1}/{args.rounds} done, load average {load:.2f}", flush=True
             )
     report(samples, args.endpoints)
 
@@ -320,14 +355,18 @@ def report(samples: dict[tuple[str, str], list[dict[str, Any]]], endpoints: list
     )
     for endpoint in endpoints:
         medians = {
-            name: {key: statistics.median(r[key] for r in samples[endpoint, name]) for key in ("rps", "p50", "p99")}
+            name: {
+                key: statistics.median(r[key] for r in samples[endpoint, name])
+                for key in ("rps", "p50", "p99")
+            }
             for name in CONTENDERS
         }
         for name in CONTENDERS:
             rates = [r["rps"] for r in samples[endpoint, name]]
             median = medians[name]
             print(
-                f"{endpoint:10s} {name:14s} {median['rps']:7.0f} {min(rates):5.0f}-{max(rates):<5.0f} "
+                f"{endpoint:10s} {name:14s} {median['rps']:7.0f} "
+                f"{min(rates):5.0f}-{max(rates):<5.0f} "
                 f"{median['p50']:7.2f} {median['p99']:7.2f} "
                 f"{median['rps'] / medians['stock DRF']['rps']:7.2f}x "
                 f"{median['rps'] / medians['bare Django']['rps']:7.2f}x"

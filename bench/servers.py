@@ -70,7 +70,9 @@ def python(env: dict[str, str], code: str) -> str:
         check=False,
     )
     if done.returncode:
-        raise RuntimeError(f"{env['DJANGO_SETTINGS_MODULE']}: {code[:60]!r}:\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{env['DJANGO_SETTINGS_MODULE']}: {code[:60]!r}:\n{done.stderr[-3000:]}"
+        )
     return done.stdout
 
 
@@ -101,12 +103,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         """One request as the proxy forwards it: status and body."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.request(method, path, body=body, headers={**PROXY_HEADERS, **(headers or {})})
+            connection.request(
+                method, path, body=body, headers={**PROXY_HEADERS, **(headers or {})}
+            )
             answer = connection.getresponse()
             return answer.status, answer.read()
         finally:

@@ -1,0 +1,102 @@
+"""Where one contender of bench/request_overhead.py spends a request: py-spy on a single worker.
+
+    .venv/bin/python bench/profile_request.py [--contender django_apisec] [--endpoint create]
+
+Serves the contender with one gunicorn worker on a fresh seeded database (as request_overhead.py
+does), drives it with wrk for ``--duration`` seconds and samples the worker with py-spy
+(``pip install py-spy``; needs ptrace). Prints the share of samples under each function
+(inclusive) for the top frames, filtered with ``--match`` (default: django_apisec and the
+frameworks), and writes the collapsed stacks to ``--output`` for a flame graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.request_overhead import (
+    CONTENDERS,
+    ENDPOINTS,
+    MINT_OURS,
+    MINT_STOCK,
+    REDIS_URL,
+    SEED,
+    delete_created,
+    run_wrk,
+    wrk_script,
+)
+from bench.servers import migrate, production_env, python, serve
+from tests.integration.abuse_server import fresh_database, require_services
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contender", choices=CONTENDERS[:2], default="django_apisec")
+    parser.add_argument("--endpoint", choices=ENDPOINTS, default="owned GET")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--match", default="")
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--output", default="apisec-profile.collapsed")
+    args = parser.parse_args()
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    require_services(REDIS_URL)
+    with fresh_database() as database_url, tempfile.TemporaryDirectory() as tmp:
+        env = production_env(database_url, REDIS_URL, APISEC_RATE_USER="1200/min")
+        migrate(env)
+        seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
+        ids = json.dumps([int(pk) for pk in seeded["notes"]])
+        if args.contender == "stock DRF":
+            env = {**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}
+        mint = MINT_OURS if args.contender == "django_apisec" else MINT_STOCK
+        tokens = json.loads(python({**env, "BENCH_USER_IDS": ids}, mint))
+        script = wrk_script(args.endpoint, tokens, seeded["notes"], Path(tmp))
+        with serve(args.contender, env, 1) as server:
+            run_wrk(server, script, 2, 4, 1)  # warm up
+            (worker,) = server.worker_pids()
+            sampler = subprocess.Popen(
+                [spy, "record", "--pid", str(worker), "--duration", str(args.duration),
+                 "--format", "raw", "--output", args.output, "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            time.sleep(1)
+            result = run_wrk(server, script, args.duration, 4, 1)
+            sampler.wait(timeout=args.duration + 30)
+            if args.endpoint == "create":
+                delete_created(database_url, seeded["last_note"])
+    print(f"{args.contender} {args.endpoint}: {result['rps']:.0f} req/s on one worker")
+    summarize(Path(args.output), args.match, args.top)
+
+
+def summarize(collapsed: Path, match: str, top: int) -> None:
+    """Inclusive share of samples per function (``name (file)``), counted once per stack."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        frames = {frame.rsplit(":", 1)[0] for frame in stack.split(";")}
+        for frame in frames:
+            inclusive[frame] += samples
+    print(f"{total} samples; inclusive share of the top frames")
+    shown = 0
+    for frame, samples in inclusive.most_common():
+        if match and match not in frame:
+            continue
+        print(f"{samples / total:6.1%}  {frame}")
+        shown += 1
+        if shown >= top:
+            break
+
+
+if __name__ == "__main__":
+    main()
