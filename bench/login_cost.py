@@ -4,7 +4,7 @@
 
 The testproject in production (``harden()``'s ``PASSWORD_HASHERS``: Django's
 ``Argon2PasswordHasher``, memory 100 MiB, time cost 2, parallelism 8) on a fresh PostgreSQL
-database and Redis db 13, driven in-process by Django's test client (no HTTP: the figures are the
+database and Redis db 10, driven in-process by Django's test client (no HTTP: the figures are the
 server's work). Each measurement runs in a fresh child process:
 
 * **login**: ``POST /api/auth/login/`` with the right password (lockout reservation, one Argon2
@@ -38,7 +38,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = "redis://127.0.0.1:6379/10"
 PASSWORD = "correct horse battery staple"  # noqa: S105 (the bench user's)
 VARIANTS = {
     "django": "Django Argon2PasswordHasher (102400 KiB, t=2, p=8)",

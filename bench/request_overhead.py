@@ -4,7 +4,7 @@ throttles vs a bare Django JSON view (the ceiling), on the same server, database
     .venv/bin/python bench/request_overhead.py [--rounds 5] [--duration 5] [--connections 8]
 
 Three gunicorn deployments run side by side, each with ``--workers`` sync workers, all on one
-fresh PostgreSQL database (migrated and seeded by the testproject) and Redis db 13:
+fresh PostgreSQL database (migrated and seeded by the testproject) and Redis db 10:
 
 * **django_apisec**: ``testproject.settings`` in production (``harden()``: every middleware,
   ``JWTSessionAuthentication`` with its revocation check, our Redis throttles, strict
@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.servers import PROXY_HEADERS, Server, migrate, production_env, python, serve
 from tests.integration.abuse_server import fresh_database, require_services
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = "redis://127.0.0.1:6379/10"
 CONTENDERS = ("django_apisec", "stock DRF", "bare Django")
 ENDPOINTS = ("owned GET", "list", "create")
 
