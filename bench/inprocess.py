@@ -1,0 +1,78 @@
+"""µs of CPU per request in one process (no HTTP, no load generator): the WSGI handler of one
+contender of bench/request_overhead.py called directly. Run by request_overhead.py --inprocess
+in a subprocess per contender (each has its own settings); with ``BENCH_PROFILE=1`` it prints a
+pyinstrument profile instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import time
+
+import django
+
+django.setup()
+
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+
+
+def environ(path: str, token: str, body: bytes | None) -> dict[str, object]:
+    factory = RequestFactory(SERVER_NAME="127.0.0.1")
+    headers = {
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_ACCEPT": "application/json",
+    }
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    if body is None:
+        request = factory.get(path, **headers)
+    else:
+        request = factory.post(path, body, content_type="application/json", **headers)
+    return dict(request.environ)
+
+
+def main() -> None:
+    spec = json.loads(os.environ["BENCH_INPROCESS"])
+    handler = WSGIHandler()
+    statuses: list[str] = []
+
+    def start_response(status: str, *_: object) -> None:
+        statuses.append(status)
+
+    body = spec.get("body", "").encode() or None
+    items = [environ(path, token, body) for token, path in spec["items"]]
+
+    def call(count: int) -> float:
+        started = time.perf_counter()
+        for n in range(count):
+            env = dict(items[n % len(items)])
+            if body is not None:
+                env["wsgi.input"] = io.BytesIO(body)
+            response = handler(env, start_response)
+            response.close()
+        return (time.perf_counter() - started) / count * 1e6
+
+    call(200)  # warm up
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        cProfile.runctx(
+            "call(count)",
+            globals(),
+            {"call": call, "count": spec["count"]},
+            os.environ["BENCH_PROFILE"],
+        )
+        return
+    samples = [call(spec["count"]) for _ in range(spec["rounds"])]
+    bad = [s for s in statuses if not s.startswith("2")]
+    assert not bad, bad[:3]
+    print(json.dumps({"us": statistics.median(samples), "samples": samples}))
+
+
+main()

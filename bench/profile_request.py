@@ -1,0 +1,173 @@
+"""Where one contender of bench/request_overhead.py spends a request: py-spy on a single worker.
+
+    .venv/bin/python bench/profile_request.py [--contender django_apisec] [--endpoint create]
+
+Serves the contender with one gunicorn worker on a fresh seeded database (as request_overhead.py
+does), drives it with wrk for ``--duration`` seconds and samples the worker with py-spy
+(``pip install py-spy``; needs ptrace). Prints the share of samples under each function
+(inclusive) for the top frames, filtered with ``--match`` (default: django_apisec and the
+frameworks), and writes the collapsed stacks to ``--output`` for a flame graph.
+
+    .venv/bin/python bench/profile_request.py --inprocess [--endpoint list] [--rounds 7]
+
+measures instead the wall time per request of both API contenders in one process each (their
+WSGI handler called directly: no HTTP, no load generator, bench/inprocess.py), alternating
+rounds of 500 requests, and prints the medians; with ``--cprofile DIR`` it writes one cProfile
+file per contender there instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.request_overhead import (
+    CONTENDERS,
+    CREATE_BODY,
+    ENDPOINTS,
+    MINT_OURS,
+    MINT_STOCK,
+    REDIS_URL,
+    SEED,
+    delete_created,
+    run_wrk,
+    wrk_script,
+)
+from bench.servers import ROOT, migrate, production_env, python, serve
+from tests.integration.abuse_server import fresh_database, require_services
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contender", choices=CONTENDERS[:2], default="django_apisec")
+    parser.add_argument("--endpoint", choices=ENDPOINTS, default="owned GET")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--match", default="")
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--output", default="apisec-profile.collapsed")
+    parser.add_argument("--inprocess", action="store_true")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--cprofile", default="")
+    args = parser.parse_args()
+    if args.inprocess:
+        inprocess(args)
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    require_services(REDIS_URL)
+    with fresh_database() as database_url, tempfile.TemporaryDirectory() as tmp:
+        env = production_env(database_url, REDIS_URL, APISEC_RATE_USER="1200/min")
+        migrate(env)
+        seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
+        ids = json.dumps([int(pk) for pk in seeded["notes"]])
+        if args.contender == "stock DRF":
+            env = {**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}
+        mint = MINT_OURS if args.contender == "django_apisec" else MINT_STOCK
+        tokens = json.loads(python({**env, "BENCH_USER_IDS": ids}, mint))
+        script = wrk_script(args.endpoint, tokens, seeded["notes"], Path(tmp))
+        with serve(args.contender, env, 1) as server:
+            run_wrk(server, script, 2, 4, 1)  # warm up
+            (worker,) = server.worker_pids()
+            sampler = subprocess.Popen(
+                [spy, "record", "--pid", str(worker), "--duration", str(args.duration),
+                 "--format", "raw", "--output", args.output, "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            time.sleep(1)
+            result = run_wrk(server, script, args.duration, 4, 1)
+            sampler.wait(timeout=args.duration + 30)
+            if args.endpoint == "create":
+                delete_created(database_url, seeded["last_note"])
+    print(f"{args.contender} {args.endpoint}: {result['rps']:.0f} req/s on one worker")
+    summarize(Path(args.output), args.match, args.top)
+
+
+def inprocess(args: argparse.Namespace) -> None:
+    """Median µs per request of each API contender, in-process, rounds alternating."""
+    require_services(REDIS_URL)
+    samples: dict[str, list[float]] = {name: [] for name in CONTENDERS[:2]}
+    with fresh_database() as database_url:
+        env = production_env(database_url, REDIS_URL, APISEC_RATE_USER="1200/min")
+        migrate(env)
+        seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
+        ids = json.dumps([int(pk) for pk in seeded["notes"]])
+        envs = {
+            "django_apisec": (env, MINT_OURS),
+            "stock DRF": ({**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, MINT_STOCK),
+        }
+        specs = {}
+        for name, (contender_env, mint) in envs.items():
+            tokens = json.loads(python({**contender_env, "BENCH_USER_IDS": ids}, mint))
+            items = [
+                [
+                    tokens[user],
+                    f"/api/notes/{owned[0]}/" if args.endpoint == "owned GET" else "/api/notes/",
+                ]
+                for user, owned in seeded["notes"].items()
+            ]
+            spec = {"items": items, "count": 500, "rounds": 1}
+            if args.endpoint == "create":
+                spec["body"] = CREATE_BODY
+            specs[name] = {**contender_env, "BENCH_INPROCESS": json.dumps(spec)}
+            if args.cprofile:
+                specs[name]["BENCH_PROFILE"] = str(
+                    Path(args.cprofile) / f"{name.replace(' ', '_')}.prof"
+                )
+        rounds = 1 if args.cprofile else args.rounds
+        for _ in range(rounds):
+            for name, run_env in specs.items():
+                done = subprocess.run(
+                    [sys.executable, str(ROOT / "bench" / "inprocess.py")],
+                    env=run_env, cwd=ROOT, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                if done.returncode:
+                    sys.exit(f"{name}: {done.stderr[-3000:]}")
+                if not args.cprofile:
+                    samples[name].append(json.loads(done.stdout)["us"])
+                if args.endpoint == "create":
+                    delete_created(database_url, seeded["last_note"])
+    if args.cprofile:
+        print(f"cProfile files in {args.cprofile}")
+        return
+    stock = statistics.median(samples["stock DRF"])
+    for name, values in samples.items():
+        median = statistics.median(values)
+        print(
+            f"{args.endpoint:10s} {name:14s} {median:7.0f} µs/request "
+            f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's speed"
+        )
+
+
+def summarize(collapsed: Path, match: str, top: int) -> None:
+    """Inclusive share of samples per function (``name (file)``), counted once per stack."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        frames = {frame.rsplit(":", 1)[0] for frame in stack.split(";")}
+        for frame in frames:
+            inclusive[frame] += samples
+    print(f"{total} samples; inclusive share of the top frames")
+    shown = 0
+    for frame, samples in inclusive.most_common():
+        if match and match not in frame:
+            continue
+        print(f"{samples / total:6.1%}  {frame}")
+        shown += 1
+        if shown >= top:
+            break
+
+
+if __name__ == "__main__":
+    main()
