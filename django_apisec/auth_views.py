@@ -191,7 +191,7 @@ class LoginView(_CookieAuthView):
             request=request,
             user=user,
             outcome=events.SUCCESS,
-            session=str(issued.family_id),
+            family_id=str(issued.family_id),
         )
         response = _session_response(request, issued, status.HTTP_200_OK)
         devices.set_cookie(request, response)  # this device keeps its own lockout bucket
