@@ -21,14 +21,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import override_settings
 from jwt.utils import base64url_encode
 from rest_framework.test import APIClient
 
-from django_apisec.authentication import JWTSessionAuthentication, refresh_cookie_name
+from django_apisec.authentication import refresh_cookie_name
 from django_apisec.tokens import key_id, token_backend
-from testproject.api.views import MeView
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +49,6 @@ WEAK_KEYS = [
     "supersecret",
     "test",
 ]
-
-
-@pytest.fixture(autouse=True)
-def session_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
-    """/api/me/ with the session authentication (what harden() should make the default)."""
-    monkeypatch.setattr(MeView, "authentication_classes", [JWTSessionAuthentication])
-    # Throttle counters and revocation markers of other tests live in the same LocMem cache.
-    cache.clear()
 
 
 @pytest.fixture

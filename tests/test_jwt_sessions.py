@@ -16,10 +16,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_apisec import session_revocation, sessions
-from django_apisec.authentication import JWTSessionAuthentication, refresh_cookie_name
+from django_apisec.authentication import refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
-from testproject.api.views import MeView
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +29,6 @@ LOGOUT = "/api/auth/logout/"
 LOGOUT_ALL = "/api/auth/logout-all/"
 PASSWORD_URL = "/api/auth/password/"
 ME = "/api/me/"
-
-
-@pytest.fixture(autouse=True)
-def session_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
-    """/api/me/ with the session authentication (what harden() should make the default)."""
-    monkeypatch.setattr(MeView, "authentication_classes", [JWTSessionAuthentication])
-    cache.clear()
 
 
 @pytest.fixture

@@ -10,17 +10,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from django_apisec.authentication import (
-    JWTSessionAuthentication,
     fingerprint_cookie_name,
     refresh_cookie_name,
 )
 from django_apisec.sessions import SessionRefreshToken
-from testproject.api.views import MeView
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +27,6 @@ LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"
 LOGOUT = "/api/auth/logout/"
 ME = "/api/me/"
-
-
-@pytest.fixture(autouse=True)
-def session_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(MeView, "authentication_classes", [JWTSessionAuthentication])
-    cache.clear()
 
 
 @pytest.fixture
