@@ -26,3 +26,12 @@ def test_every_message_has_a_hint_and_its_level_matches_its_id() -> None:
     for id_, message in MESSAGES.items():
         assert message.hint, id_
         assert id_[len("apisec.")] == ("E" if message.is_serious() else "W"), id_
+
+
+def test_every_apisec_setting_is_in_the_settings_reference() -> None:
+    from django_apisec.conf import ApisecSettings
+
+    reference = (DOCS.parent / "settings.rst").read_text()
+    names = [n for n, v in vars(ApisecSettings).items() if isinstance(v, property)]
+    assert names
+    assert [n for n in names if f"APISEC_{n}" not in reference] == []
