@@ -1,7 +1,7 @@
 """Redis stops mid-test: the configured policy (closed) holds, no 500, and service recovers.
 
-The machine's Redis (6379) is never touched: this test starts its own redis-server on 6390 and
-stops and restarts it. DRF's throttles and django-ratelimit answer 500 in the same situation.
+The machine's Redis (6379) is never touched: this test starts its own redis-server on a free port
+and stops and restarts it. DRF's throttles and django-ratelimit answer 500 in the same situation.
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-PORT = 6390
+
+def free_port() -> int:
+    """A port nothing listens on now (a leftover Redis of an interrupted run may hold another)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+PORT = free_port()
 OWN_REDIS_URL = f"redis://127.0.0.1:{PORT}/0"
 
 
