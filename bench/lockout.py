@@ -80,7 +80,7 @@ def contender_settings(name: str, database: str) -> dict[str, Any]:
     if name == "django_apisec":
         apps.append("django_apisec")
         extra = {
-            "AUTHENTICATION_BACKENDS": ["django_apisec.backends.LockoutModelBackend"],
+            "AUTHENTICATION_BACKENDS": ["django_apisec.abuse.backends.LockoutModelBackend"],
             "APISEC_LOCKOUT_THRESHOLD": LIMIT,
         }
     elif name.startswith("axes"):

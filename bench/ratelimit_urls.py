@@ -1,7 +1,8 @@
 """The testproject's URLs plus one plain Django view behind django-ratelimit (for the benchmarks).
 
 The view is limited the way django_apisec documents for non-DRF views: our client key
-(``django_apisec.client_ip.ratelimit_key``) and the ``anon`` rate of ``DEFAULT_THROTTLE_RATES``.
+(``django_apisec.request.client_ip.ratelimit_key``) and the ``anon`` rate of
+``DEFAULT_THROTTLE_RATES``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from django_ratelimit.decorators import ratelimit
 
 @ratelimit(
     group="anon",
-    key="django_apisec.client_ip.ratelimit_key",
-    rate="django_apisec.throttling.ratelimit_rate",
+    key="django_apisec.request.client_ip.ratelimit_key",
+    rate="django_apisec.abuse.throttling.ratelimit_rate",
     block=False,
 )
 def limited_health(request: HttpRequest) -> JsonResponse:

@@ -75,7 +75,7 @@ print(json.dumps({"notes": owned, "last_note": max(note.pk for note in notes)}))
 MINT_OURS = """
 import json, os
 from django.contrib.auth import get_user_model
-from django_apisec.sessions import start_session
+from django_apisec.jwt.families import start_session
 ids = json.loads(os.environ["BENCH_USER_IDS"])
 users = get_user_model().objects.in_bulk(ids)
 print(json.dumps({str(pk): start_session(users[pk]).access for pk in ids}))

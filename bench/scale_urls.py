@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
-from django_apisec.ownership import OwnedQuerysetMixin
+from django_apisec.ownership.mixins import OwnedQuerysetMixin
 from testproject.api.models import Note
 from testproject.api.serializers import NoteSerializer
 

@@ -79,8 +79,8 @@ def build_contenders() -> dict[str, Callable[[list[Any]], int]]:
     from rest_framework import throttling as drf
     from rest_framework.views import APIView
 
-    from django_apisec import throttling as ours
-    from django_apisec.limiter import store_for
+    from django_apisec.abuse import throttling as ours
+    from django_apisec.abuse.limiter import store_for
 
     view = APIView()
     client = store_for("default").client  # type: ignore[union-attr]

@@ -24,14 +24,14 @@ class ApisecConfig(AppConfig):
         from django.db.models.signals import post_save  # noqa: PLC0415
         from django.test.signals import setting_changed  # noqa: PLC0415
 
-        from django_apisec.session_revocation import revoke_on_credential_change  # noqa: PLC0415
-        from django_apisec.tokens import clear_token_backend  # noqa: PLC0415
+        from django_apisec.jwt.revocation import revoke_on_credential_change  # noqa: PLC0415
+        from django_apisec.jwt.tokens import clear_token_backend  # noqa: PLC0415
 
         post_save.connect(
             revoke_on_credential_change,
             sender=get_user_model(),
-            dispatch_uid="django_apisec.session_revocation.revoke_on_credential_change",
+            dispatch_uid="django_apisec.jwt.revocation.revoke_on_credential_change",
         )
         setting_changed.connect(
-            clear_token_backend, dispatch_uid="django_apisec.tokens.clear_token_backend"
+            clear_token_backend, dispatch_uid="django_apisec.jwt.tokens.clear_token_backend"
         )

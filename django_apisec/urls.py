@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from django_apisec import auth_views
+from django_apisec.jwt import views
 
 app_name = "apisec_auth"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("refresh/", auth_views.RefreshView.as_view(), name="refresh"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("logout-all/", auth_views.LogoutAllView.as_view(), name="logout-all"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
 ]

@@ -117,7 +117,7 @@ REST_FRAMEWORK = {
     },
 }
 
-# Failed logins of one account before it locks (django_apisec.lockout).
+# Failed logins of one account before it locks (django_apisec.abuse.lockout).
 APISEC_LOCKOUT_THRESHOLD = int(os.environ.get("APISEC_LOCKOUT_THRESHOLD", "5"))
 
 SPECTACULAR_SETTINGS = {

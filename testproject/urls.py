@@ -1,10 +1,10 @@
 """URLs of the reference deployment.
 
 The admin login is a plain Django view: django-ratelimit limits its POSTs per client (the same
-bucket as the API's throttles, ``django_apisec.client_ip.ratelimit_key``) at the ``login_ip`` rate
-of ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, answering 429 with ``Retry-After`` (not
-django-ratelimit's bare 403), and 503 when the cache is down (never a 500). The account lockout
-applies as well: the admin calls ``authenticate()``.
+bucket as the API's throttles, ``django_apisec.request.client_ip.ratelimit_key``) at the
+``login_ip`` rate of ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, answering 429 with
+``Retry-After`` (not django-ratelimit's bare 403), and 503 when the cache is down (never a 500). The
+account lockout applies as well: the admin calls ``authenticate()``.
 """
 
 import logging
@@ -14,15 +14,15 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django_ratelimit.core import get_usage
 
+from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER
 from django_apisec.conf import apisec_settings
-from django_apisec.limiter import FAILURE_RETRY_AFTER
 
-logger = logging.getLogger("django_apisec.limiter")
+logger = logging.getLogger("django_apisec.abuse.limiter")
 
 ADMIN_LOGIN_LIMIT = {
     "group": "login_ip",
-    "key": "django_apisec.client_ip.ratelimit_key",
-    "rate": "django_apisec.throttling.ratelimit_rate",
+    "key": "django_apisec.request.client_ip.ratelimit_key",
+    "rate": "django_apisec.abuse.throttling.ratelimit_rate",
     "method": "POST",
 }
 

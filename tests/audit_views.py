@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly as ReadOnlyForA
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec.permissions import public
+from django_apisec.ownership.permissions import public
 from testproject.api.models import Note, Project, Task
 
 User = get_user_model()

@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from django_apisec.ownership import OwnedQuerysetMixin, StaffMayRead
-from django_apisec.serializers import StrictFieldsMixin
+from django_apisec.ownership.mixins import OwnedQuerysetMixin, StaffMayRead
+from django_apisec.ownership.serializers import StrictFieldsMixin
 from testproject.api.models import Note, Project, Task
 
 

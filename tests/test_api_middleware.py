@@ -21,10 +21,10 @@ from django.http import (
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import path
 
-from django_apisec.api_middleware import API_CSP, PERMISSIONS_POLICY, ApiSecurityMiddleware
 from django_apisec.conf import DEFAULT_API_PREFIX, apisec_settings
-from django_apisec.errors import csrf_failure, json_error_for
-from django_apisec.request_id import (
+from django_apisec.http.errors import csrf_failure, json_error_for
+from django_apisec.http.middleware import API_CSP, PERMISSIONS_POLICY, ApiSecurityMiddleware
+from django_apisec.request.request_id import (
     NO_REQUEST,
     RequestIdFilter,
     current_request_id,
@@ -377,7 +377,7 @@ def test_csrf_failure_is_json(client: Client) -> None:
     assert response.json()["code"] == "permission_denied"
 
 
-@override_settings(CSRF_FAILURE_VIEW="django_apisec.errors.csrf_failure")
+@override_settings(CSRF_FAILURE_VIEW="django_apisec.http.errors.csrf_failure")
 def test_csrf_failure_view_gives_a_specific_code(client: Client) -> None:
     csrf_client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     response = csrf_client.post("/api/post-only/", {"a": "b"})

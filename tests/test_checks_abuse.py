@@ -193,7 +193,9 @@ def test_drf_throttles_count_in_the_default_cache() -> None:
 @override_settings(
     CACHES={"default": {"BACKEND": LOCMEM}, "abuse": REDIS_CACHE},
     APISEC_CACHE="abuse",
-    REST_FRAMEWORK={"DEFAULT_THROTTLE_CLASSES": ["django_apisec.throttling.AnonRateThrottle"]},
+    REST_FRAMEWORK={
+        "DEFAULT_THROTTLE_CLASSES": ["django_apisec.abuse.throttling.AnonRateThrottle"]
+    },
 )
 def test_own_throttles_do_not_use_the_default_cache() -> None:
     assert abuse.check_abuse_cache() == []

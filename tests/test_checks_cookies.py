@@ -9,8 +9,8 @@ import pytest
 from django.test import override_settings
 from django.utils.translation import gettext_lazy
 
-from django_apisec import middleware_order
 from django_apisec.checks import cookies
+from django_apisec.hardening import middleware_stack as middleware_order
 from tests.checks_support import each_insecure_setting_alone, ids_of
 
 BREAKING_TABLE: list[Any] = [

@@ -379,8 +379,8 @@ def test_authentication_classes(backends: list[Any], expected: list[str]) -> Non
 @pytest.mark.parametrize(
     ("handler", "flagged"),
     [
-        ("django_apisec.exceptions.exception_handler", False),
-        (gettext_lazy("django_apisec.exceptions.exception_handler"), False),
+        ("django_apisec.http.exception_handler.exception_handler", False),
+        (gettext_lazy("django_apisec.http.exception_handler.exception_handler"), False),
         ("rest_framework.views.exception_handler", True),
         (None, True),
     ],
@@ -391,7 +391,7 @@ def test_exception_handler(handler: Any, flagged: bool) -> None:
 
 
 def test_exception_handler_given_as_function() -> None:
-    from django_apisec.exceptions import exception_handler
+    from django_apisec.http.exception_handler import exception_handler
 
     with override_settings(REST_FRAMEWORK={"EXCEPTION_HANDLER": exception_handler}):
         assert drf.check_exception_handler() == []

@@ -9,8 +9,8 @@ import pytest
 from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 
-from django_apisec import middleware_order
 from django_apisec.checks import headers
+from django_apisec.hardening import middleware_stack as middleware_order
 from tests.checks_support import each_insecure_setting_alone
 
 if TYPE_CHECKING:

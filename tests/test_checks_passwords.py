@@ -17,8 +17,8 @@ from django.contrib.auth.hashers import (
 from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.test import override_settings
 
-from django_apisec import profiles
 from django_apisec.checks import passwords
+from django_apisec.hardening import profiles
 from tests.checks_support import each_insecure_setting_alone, ids_of, run_core
 
 if TYPE_CHECKING:

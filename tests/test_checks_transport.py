@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from django_apisec import profiles
 from django_apisec.checks import transport
+from django_apisec.hardening import profiles
 from tests.checks_support import each_insecure_setting_alone, ids_of
 
 BREAKING_TABLE: list[Any] = [

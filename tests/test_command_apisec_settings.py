@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
+from django_apisec.hardening.profiles import GOVERNED_SETTINGS, SECRET_SETTINGS
 from django_apisec.management.commands.apisec_settings import (
     _MISSING,
     DJANGO_DEFAULT,
@@ -22,7 +23,6 @@ from django_apisec.management.commands.apisec_settings import (
     jsonable,
     mask,
 )
-from django_apisec.profiles import GOVERNED_SETTINGS, SECRET_SETTINGS
 
 OLD_SECRET = "old-rotated-secret-key-" + "o" * 50
 VERIFYING = "-----BEGIN PUBLIC KEY-----verifying-key-material-----END PUBLIC KEY-----"

@@ -22,11 +22,11 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from django_apisec import events
-from django_apisec.exceptions import _code
-from django_apisec.permissions import public
-from django_apisec.request_id import bind, unbind
-from django_apisec.security_log import JsonLinesFormatter, default_logging
+from django_apisec.http.exception_handler import _code
+from django_apisec.observability import events
+from django_apisec.observability.formatting import JsonLinesFormatter, default_logging
+from django_apisec.ownership.permissions import public
+from django_apisec.request.request_id import bind, unbind
 from django_apisec.signals import security_event
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def test_default_logging_builds_a_redacting_json_handler() -> None:
 
 
 def test_harden_installs_logging_only_without_one() -> None:
-    from django_apisec.hardening import harden
+    from django_apisec.hardening.apply import harden
 
     namespace: dict[str, Any] = {"SECRET_KEY": "k" * 60}
     harden(namespace, profile="development", environ={})

@@ -15,7 +15,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils.functional import SimpleLazyObject
 
-from django_apisec.redaction import (
+from django_apisec.observability.formatting import JsonLinesFormatter
+from django_apisec.observability.redaction import (
     REDACTED,
     RedactingFilter,
     is_sensitive_key,
@@ -23,8 +24,7 @@ from django_apisec.redaction import (
     redact_text,
     redact_value,
 )
-from django_apisec.request_id import RequestIdFilter
-from django_apisec.security_log import JsonLinesFormatter
+from django_apisec.request.request_id import RequestIdFilter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

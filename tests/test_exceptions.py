@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from django_apisec.exceptions import exception_handler, request_id
-from django_apisec.permissions import public
-from django_apisec.sessions import start_session
+from django_apisec.http.exception_handler import exception_handler, request_id
+from django_apisec.jwt.families import start_session
+from django_apisec.ownership.permissions import public
 from testproject.api.models import Note
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def test_unhandled_exception_is_a_generic_500(
 
     got_request_exception.connect(receiver)
     try:
-        with caplog.at_level(logging.ERROR, logger="django_apisec.errors"):
+        with caplog.at_level(logging.ERROR, logger="django_apisec.http.errors"):
             response = client.get("/raise/unhandled/")
     finally:
         got_request_exception.disconnect(receiver)
@@ -212,7 +212,7 @@ def test_unhandled_exception_is_a_generic_500(
     assert "RuntimeError" not in content
     assert "internal.py" not in content
     # ...it is logged server-side, with the id the client got.
-    records = [r for r in caplog.records if r.name == "django_apisec.errors"]
+    records = [r for r in caplog.records if r.name == "django_apisec.http.errors"]
     assert len(records) == 1
     assert records[0].levelno == logging.ERROR
     assert records[0].request_id == body["request_id"]  # type: ignore[attr-defined]
@@ -260,7 +260,7 @@ def test_request_id_without_a_request() -> None:
 
 
 def test_handler_without_request_or_view() -> None:
-    with mock.patch("django_apisec.exceptions.got_request_exception") as signal:
+    with mock.patch("django_apisec.http.exception_handler.got_request_exception") as signal:
         response = exception_handler(RuntimeError("boom"), {})
     assert response.status_code == 500
     assert UUID_HEX.fullmatch(response.data["request_id"])

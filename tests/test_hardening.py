@@ -11,8 +11,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-from django_apisec import profiles
-from django_apisec.hardening import (
+from django_apisec.hardening import profiles
+from django_apisec.hardening.apply import (
     ENVIRONMENT,
     MERGED,
     PROFILE,
@@ -20,7 +20,7 @@ from django_apisec.hardening import (
     development_jwt_signing_key,
     harden,
 )
-from django_apisec.middleware_order import (
+from django_apisec.hardening.middleware_stack import (
     API_SECURITY_MIDDLEWARE,
     APISEC_CSP_MIDDLEWARE,
     AUTH_MIDDLEWARE,
@@ -32,7 +32,7 @@ from django_apisec.middleware_order import (
     XFRAME_MIDDLEWARE,
     csp_middleware,
 )
-from django_apisec.profiles import GOVERNED_SETTINGS, ONE_YEAR, SECRET_SETTINGS
+from django_apisec.hardening.profiles import GOVERNED_SETTINGS, ONE_YEAR, SECRET_SETTINGS
 
 SECRET = "env-secret-key-" + "s" * 60
 JWT_KEY = "env-jwt-signing-key-" + "j" * 60
@@ -261,19 +261,20 @@ def test_password_settings_of_the_project_win() -> None:
 def test_rest_framework_defaults() -> None:
     drf = hardened("production")["REST_FRAMEWORK"]
     assert drf["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "django_apisec.authentication.JWTSessionAuthentication"
+        "django_apisec.jwt.authentication.JWTSessionAuthentication"
     ]
     assert drf["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
     assert drf["DEFAULT_THROTTLE_CLASSES"] == [
-        "django_apisec.throttling.AnonRateThrottle",
-        "django_apisec.throttling.UserRateThrottle",
+        "django_apisec.abuse.throttling.AnonRateThrottle",
+        "django_apisec.abuse.throttling.UserRateThrottle",
     ]
     assert set(drf["DEFAULT_THROTTLE_RATES"]) == {"anon", "user", "login_ip", "login_account"}
     assert drf["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
-    assert drf["DEFAULT_PARSER_CLASSES"] == ["django_apisec.parsers.JSONParser"]
-    assert drf["DEFAULT_PAGINATION_CLASS"] == "django_apisec.pagination.BoundedPageNumberPagination"
+    assert drf["DEFAULT_PARSER_CLASSES"] == ["django_apisec.http.parsers.JSONParser"]
+    pagination = "django_apisec.http.pagination.BoundedPageNumberPagination"
+    assert drf["DEFAULT_PAGINATION_CLASS"] == pagination
     assert drf["PAGE_SIZE"] == 50
-    assert drf["EXCEPTION_HANDLER"] == "django_apisec.exceptions.exception_handler"
+    assert drf["EXCEPTION_HANDLER"] == "django_apisec.http.exception_handler.exception_handler"
     assert "DEFAULT_SCHEMA_CLASS" not in drf
 
 
@@ -306,7 +307,7 @@ def test_rest_framework_merge_project_keys_win() -> None:
     assert drf["PAGE_SIZE"] == 10
     assert drf["UNRELATED_KEY"] == "kept"
     assert drf["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "django_apisec.authentication.JWTSessionAuthentication"
+        "django_apisec.jwt.authentication.JWTSessionAuthentication"
     ]
     assert report(namespace)["REST_FRAMEWORK.DEFAULT_PERMISSION_CLASSES"] == PROJECT
     assert report(namespace)["REST_FRAMEWORK.PAGE_SIZE"] == PROJECT

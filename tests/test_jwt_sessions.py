@@ -15,8 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django_apisec import session_revocation, sessions
-from django_apisec.authentication import refresh_cookie_name
+from django_apisec.jwt import families as sessions
+from django_apisec.jwt import revocation as session_revocation
+from django_apisec.jwt.authentication import refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
 

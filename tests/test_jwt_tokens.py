@@ -14,8 +14,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
 from django_apisec.conf import apisec_settings
-from django_apisec.models import TokenFamily
-from django_apisec.tokens import (
+from django_apisec.jwt.tokens import (
     DEFAULT_AUDIENCE,
     DEFAULT_ISSUER,
     SessionAccessToken,
@@ -24,6 +23,7 @@ from django_apisec.tokens import (
     key_id,
     token_backend,
 )
+from django_apisec.models import TokenFamily
 
 OLD_KEY = "old-jwt-signing-key-" + "o" * 48
 NEW_KEY = "new-jwt-signing-key-" + "n" * 48

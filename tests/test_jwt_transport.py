@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from django_apisec.authentication import (
+from django_apisec.jwt.authentication import (
     fingerprint_cookie_name,
     refresh_cookie_name,
 )
-from django_apisec.sessions import SessionRefreshToken
+from django_apisec.jwt.families import SessionRefreshToken
 
 pytestmark = pytest.mark.django_db
 

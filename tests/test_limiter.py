@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_apisec import limiter
-from django_apisec.limiter import (
+from django_apisec.abuse import limiter
+from django_apisec.abuse.limiter import (
     CacheStore,
     LimiterUnavailable,
     Rate,
@@ -152,10 +152,10 @@ def test_cache_store_refund_of_nothing_is_empty() -> None:
 @pytest.mark.usefixtures("locmem_abuse_cache")
 def test_cache_store_new_window_starts_fresh() -> None:
     rate = Rate(1, 60)
-    with mock.patch("django_apisec.limiter.time.time", return_value=6000.0):
+    with mock.patch("django_apisec.abuse.limiter.time.time", return_value=6000.0):
         assert hit("k3", rate).allowed
         assert not hit("k3", rate).allowed
-    with mock.patch("django_apisec.limiter.time.time", return_value=6060.0):
+    with mock.patch("django_apisec.abuse.limiter.time.time", return_value=6060.0):
         assert hit("k3", rate).allowed
 
 
@@ -274,7 +274,7 @@ def test_unreachable_store_fails_closed_by_default(url: str, caplog: Any) -> Non
     limiter._last_failure_log = 0.0
     with override_settings(CACHES=redis_caches(url), APISEC_CACHE="abuse"):
         with (
-            caplog.at_level(logging.ERROR, "django_apisec.limiter"),
+            caplog.at_level(logging.ERROR, "django_apisec.abuse.limiter"),
             pytest.raises(LimiterUnavailable) as raised,
         ):
             hit("down", Rate(5, 60))

@@ -23,11 +23,12 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from django_apisec import devices, lockout, signals
-from django_apisec.backends import LockoutModelBackend
-from django_apisec.lockout import LockedOut, Refusal, raise_for_lockout, refusal
-from django_apisec.permissions import public
-from django_apisec.usernames import canonical_username, submitted_username
+from django_apisec import signals
+from django_apisec.abuse import devices, lockout
+from django_apisec.abuse.backends import LockoutModelBackend
+from django_apisec.abuse.lockout import LockedOut, Refusal, raise_for_lockout, refusal
+from django_apisec.abuse.usernames import canonical_username, submitted_username
+from django_apisec.ownership.permissions import public
 from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
-BACKEND = "django_apisec.backends.LockoutModelBackend"
+BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"
 
 
 def close_thread_connection() -> None:
@@ -154,11 +155,11 @@ def test_threshold_locks_and_a_locked_account_costs_no_hash(alice: Any) -> None:
 
 @pytest.mark.django_db
 def test_the_lock_expires_and_the_next_lock_is_longer(alice: Any) -> None:
-    with mock.patch("django_apisec.lockout.time.time", return_value=1_000_000.0):
+    with mock.patch("django_apisec.abuse.lockout.time.time", return_value=1_000_000.0):
         for _ in range(3):
             login("alice", "wrong")
     request = RequestFactory().post("/login/")
-    with mock.patch("django_apisec.lockout.time.time", return_value=1_000_061.0):
+    with mock.patch("django_apisec.abuse.lockout.time.time", return_value=1_000_061.0):
         # Locmem keys expire on the real clock: clear the counter as its TTL would.
         caches["default"].delete(lockout._keys("alice", "alice")[0])
         assert login("alice", PASSWORD) == alice
@@ -466,7 +467,7 @@ def test_command_lists_and_unlocks(alice: Any) -> None:
 
 @pytest.mark.django_db
 def test_the_index_drops_expired_locks(alice: Any, django_user_model: Any) -> None:
-    with mock.patch("django_apisec.lockout.time.time", return_value=1_000.0):
+    with mock.patch("django_apisec.abuse.lockout.time.time", return_value=1_000.0):
         for _ in range(3):
             login("bob", "wrong")
     for _ in range(3):

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
-from django_apisec.backends import LockoutModelBackend
+from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.checks import abuse
 
 if TYPE_CHECKING:
@@ -34,7 +34,10 @@ def test_production_settings_enforce_the_lockout(production_settings: dict[str, 
         ({"APISEC_FAILURE_POLICY": "open"}, "apisec.W413"),
         ({"AUTHENTICATION_BACKENDS": [MODEL_BACKEND]}, "apisec.E414"),
         ({"AUTHENTICATION_BACKENDS": []}, "apisec.E414"),
-        ({"AUTHENTICATION_BACKENDS": "django_apisec.backends.LockoutModelBackend"}, "apisec.E414"),
+        (
+            {"AUTHENTICATION_BACKENDS": "django_apisec.abuse.backends.LockoutModelBackend"},
+            "apisec.E414",
+        ),
         ({"AUTHENTICATION_BACKENDS": ["myproject.missing.Backend"]}, "apisec.E414"),
     ],
     ids=["fail-open", "model-backend", "no-backend", "string-not-list", "unimportable"],
@@ -50,7 +53,7 @@ def test_each_insecure_lockout_setting_alone(
     [
         [f"{__name__}.ProjectLockoutBackend"],
         [MODEL_BACKEND, abuse.LOCKOUT_BACKEND],
-        ("django_apisec.backends.LockoutModelBackend",),
+        ("django_apisec.abuse.backends.LockoutModelBackend",),
     ],
 )
 def test_lockout_backends_accepted(backends: object) -> None:
@@ -72,7 +75,7 @@ def test_anything_but_open_is_closed(policy: object) -> None:
         "x",
         [None, 3, ModelBackend],
         [f"{__name__}.MODEL_BACKEND"],  # importable, not a class
-        gettext_lazy("django_apisec.backends.LockoutModelBackend"),
+        gettext_lazy("django_apisec.abuse.backends.LockoutModelBackend"),
         SimpleLazyObject(lambda: [abuse.LOCKOUT_BACKEND]),
         lambda: None,
     ],
@@ -83,7 +86,10 @@ def test_weird_values_never_crash(value: object) -> None:
         assert isinstance(abuse.check_failure_policy(), list)
 
 
-OURS = ["django_apisec.throttling.AnonRateThrottle", "django_apisec.throttling.UserRateThrottle"]
+OURS = [
+    "django_apisec.abuse.throttling.AnonRateThrottle",
+    "django_apisec.abuse.throttling.UserRateThrottle",
+]
 
 
 def with_throttles(production: dict[str, Any], classes: list[Any], **rates: str) -> dict[str, Any]:
@@ -108,16 +114,16 @@ def test_our_throttle_without_a_rate_is_an_error(
     assert deploy_ids(**change) - deploy_ids(**baseline) == {"apisec.E415"}
     with override_settings(**change):
         (message,) = abuse.check_throttle_scope_rates()
-    assert "django_apisec.throttling.AnonRateThrottle" in message.msg
+    assert "django_apisec.abuse.throttling.AnonRateThrottle" in message.msg
     assert "'anon'" in message.msg
 
 
 @pytest.mark.parametrize(
     "classes",
     [
-        "django_apisec.throttling.AnonRateThrottle",
+        "django_apisec.abuse.throttling.AnonRateThrottle",
         ["no.such.Throttle", 42, None],
-        ["django_apisec.throttling.ScopedRateThrottle"],
+        ["django_apisec.abuse.throttling.ScopedRateThrottle"],
         ["rest_framework.throttling.AnonRateThrottle"],
     ],
 )

@@ -13,8 +13,8 @@ from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
-from django_apisec import middleware_order
-from django_apisec.middleware import ContentSecurityPolicyMiddleware, build_policy
+from django_apisec.hardening import middleware_stack as middleware_order
+from django_apisec.http.csp import ContentSecurityPolicyMiddleware, build_policy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from django_apisec.ownership import is_owned_by, owned_by, resolve_owner_path
+from django_apisec.ownership.mixins import is_owned_by, owned_by, resolve_owner_path
 from django_apisec.signals import owner_bypass_used
 from testproject.api.models import Note, Project, Task
 from tests import ownership_urls

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from django_apisec.pagination import BoundedPageNumberPagination
+from django_apisec.http.pagination import BoundedPageNumberPagination
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec.permissions import PUBLIC_ATTRIBUTE, is_public, public
+from django_apisec.ownership.permissions import PUBLIC_ATTRIBUTE, is_public, public
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from django_apisec.permissions import IsOwner, IsOwnerOrReadOnly, ReadOnly
+from django_apisec.ownership.permissions import IsOwner, IsOwnerOrReadOnly, ReadOnly
 from testproject.api.models import Note, Project, Task
 
 pytestmark = pytest.mark.django_db

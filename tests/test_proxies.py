@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
-from django_apisec import proxies
-from django_apisec.proxies import parse_network, trusted_proxy_networks
+from django_apisec.request import proxies
+from django_apisec.request.proxies import parse_network, trusted_proxy_networks
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

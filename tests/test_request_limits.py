@@ -18,23 +18,23 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec.api_middleware import ApiSecurityMiddleware
 from django_apisec.conf import (
     DEFAULT_JSON_MAX_DEPTH,
     DEFAULT_JSON_MAX_ITEMS,
     DEFAULT_MAX_BODY_SIZE,
     apisec_settings,
 )
-from django_apisec.limits import (
+from django_apisec.http.body import (
     BodyLimitExceeded,
     BoundedBodyStream,
     announced_length,
     enforce_body_limit,
     exceeded_while_reading,
 )
-from django_apisec.parsers import MAX_INTEGER, MIN_INTEGER, JSONParser, check_structure
-from django_apisec.permissions import public
-from django_apisec.sessions import start_session
+from django_apisec.http.middleware import ApiSecurityMiddleware
+from django_apisec.http.parsers import MAX_INTEGER, MIN_INTEGER, JSONParser, check_structure
+from django_apisec.jwt.families import start_session
+from django_apisec.ownership.permissions import public
 from testproject.api.models import Project
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from rest_framework.exceptions import ParseError
 
 from django_apisec.conf import DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_ITEMS
-from django_apisec.parsers import MAX_INTEGER, MIN_INTEGER, JSONParser
-from django_apisec.request_id import is_valid_request_id, request_id
+from django_apisec.http.parsers import MAX_INTEGER, MIN_INTEGER, JSONParser
+from django_apisec.request.request_id import is_valid_request_id, request_id
 
 UUID_HEX = re.compile(r"[0-9a-f]{32}")
 

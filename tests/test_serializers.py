@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 from rest_framework import serializers
 
-from django_apisec.serializers import READ_ONLY, UNKNOWN, StrictFieldsMixin
+from django_apisec.ownership.serializers import READ_ONLY, UNKNOWN, StrictFieldsMixin
 
 
 class Address(StrictFieldsMixin, serializers.Serializer[dict[str, str]]):

@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from django_apisec.permissions import is_public
-from django_apisec.sessions import start_session
+from django_apisec.jwt.families import start_session
+from django_apisec.ownership.permissions import is_public
 from testproject.api.models import Note, Project, Task
 
 if TYPE_CHECKING:

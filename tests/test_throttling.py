@@ -16,9 +16,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
-from django_apisec import throttling
-from django_apisec.permissions import public
-from django_apisec.throttling import (
+from django_apisec.abuse import throttling
+from django_apisec.abuse.throttling import (
     AnonRateThrottle,
     LoginAccountRateThrottle,
     LoginIPRateThrottle,
@@ -29,6 +28,7 @@ from django_apisec.throttling import (
     refund_login_throttles,
     throttle_rates,
 )
+from django_apisec.ownership.permissions import public
 from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 def rates(**scopes: str) -> dict[str, Any]:
     return {
         "DEFAULT_THROTTLE_RATES": scopes,
-        "EXCEPTION_HANDLER": "django_apisec.exceptions.exception_handler",
+        "EXCEPTION_HANDLER": "django_apisec.http.exception_handler.exception_handler",
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     }
 
@@ -397,7 +397,7 @@ def test_admin_login_when_the_cache_is_down(policy: str, status: int) -> None:
 
 
 def test_login_account_throttle_gives_trusted_devices_their_own_bucket() -> None:
-    from django_apisec import devices
+    from django_apisec.abuse import devices
 
     token = devices.issue(None, "alice")
     with override_settings(REST_FRAMEWORK=rates(login_ip="100/min", login_account="2/min")):

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_apisec.usernames import canonical_username
+from django_apisec.abuse.usernames import canonical_username
 
 SPACES = st.sampled_from([" ", "\t", "\u3000", "\u00a0", "\n"])
 

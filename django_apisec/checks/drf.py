@@ -35,7 +35,7 @@ E101 = error(
     "own permission_classes is open to anonymous clients.",
     "Set REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = "
     "['rest_framework.permissions.IsAuthenticated'] and mark the few public views with "
-    "@django_apisec.permissions.public.",
+    "@django_apisec.ownership.permissions.public.",
 )
 W102 = warning(
     "apisec.W102",
@@ -63,7 +63,8 @@ W111 = warning(
     "apisec.W111",
     "REST_FRAMEWORK['EXCEPTION_HANDLER'] is {name}, not django_apisec's: error responses have "
     "no stable shape and unhandled exceptions fall through to Django's 500 page.",
-    "Set REST_FRAMEWORK['EXCEPTION_HANDLER'] = 'django_apisec.exceptions.exception_handler', "
+    "Set REST_FRAMEWORK['EXCEPTION_HANDLER'] = "
+    "'django_apisec.http.exception_handler.exception_handler', "
     "or call it from your own handler.",
 )
 E112 = error(
@@ -79,7 +80,7 @@ AND_OPERATOR = "rest_framework.permissions.AND"
 BROWSABLE_API_RENDERER = "rest_framework.renderers.BrowsableAPIRenderer"
 BASIC_AUTHENTICATION = "rest_framework.authentication.BasicAuthentication"
 TOKEN_AUTHENTICATION = "rest_framework.authentication.TokenAuthentication"  # noqa: S105
-APISEC_EXCEPTION_HANDLER = "django_apisec.exceptions.exception_handler"
+APISEC_EXCEPTION_HANDLER = "django_apisec.http.exception_handler.exception_handler"
 
 
 def allows_anyone(permission: Any) -> bool:

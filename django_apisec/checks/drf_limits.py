@@ -54,7 +54,7 @@ E106 = error(
     "REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS'] is not set: list endpoints return every row in "
     "one response (unbounded resource consumption).",
     "Set REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS'] = "
-    "'django_apisec.pagination.BoundedPageNumberPagination' and REST_FRAMEWORK['PAGE_SIZE'].",
+    "'django_apisec.http.pagination.BoundedPageNumberPagination' and REST_FRAMEWORK['PAGE_SIZE'].",
 )
 E107 = error(
     "apisec.E107",
@@ -67,7 +67,7 @@ E108 = error(
     "The default pagination class {name} lets clients choose the page size with "
     "?{param}= but sets no {bound}: a client can ask for every row in one page.",
     "Set {bound} on the pagination class to a positive integer, or use "
-    "'django_apisec.pagination.BoundedPageNumberPagination' with APISEC_MAX_PAGE_SIZE (a "
+    "'django_apisec.http.pagination.BoundedPageNumberPagination' with APISEC_MAX_PAGE_SIZE (a "
     "positive integer, default 100).",
 )
 E113 = error(
@@ -84,7 +84,7 @@ SIMPLE_RATE_THROTTLE = "rest_framework.throttling.SimpleRateThrottle"
 PAGE_NUMBER_PAGINATION = "rest_framework.pagination.PageNumberPagination"
 LIMIT_OFFSET_PAGINATION = "rest_framework.pagination.LimitOffsetPagination"
 CURSOR_PAGINATION = "rest_framework.pagination.CursorPagination"
-APISEC_PAGINATION = "django_apisec.pagination.BoundedPageNumberPagination"
+APISEC_PAGINATION = "django_apisec.http.pagination.BoundedPageNumberPagination"
 
 
 def _rate_throttles() -> list[type[Any]]:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from django_apisec import middleware_order
 from django_apisec.checks.core import installed_middleware
 from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.hardening import middleware_stack
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -76,7 +76,7 @@ W024 = warning(
     "apisec.W024",
     "MIDDLEWARE uses django_apisec's CSP backport on a Django that ships its own CSP "
     "middleware: nonces and per-view overrides (csp_override) do not work with it.",
-    "Replace 'django_apisec.middleware.ContentSecurityPolicyMiddleware' with "
+    "Replace 'django_apisec.http.csp.ContentSecurityPolicyMiddleware' with "
     "'django.middleware.csp.ContentSecurityPolicyMiddleware'; SECURE_CSP stays as it is.",
 )
 
@@ -90,7 +90,7 @@ CSP_SCRIPT_DIRECTIVES = ("default-src", "script-src")
 @deploy_check
 def check_security_middleware(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E016: SecurityMiddleware must be installed (it sends HSTS, nosniff, ...)."""
-    return [] if middleware_order.SECURITY_MIDDLEWARE in installed_middleware() else [E016]
+    return [] if middleware_stack.SECURITY_MIDDLEWARE in installed_middleware() else [E016]
 
 
 def _x_frame_options() -> str | None:
@@ -102,7 +102,7 @@ def _x_frame_options() -> str | None:
 @deploy_check
 def check_x_frame_options(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E017: X-Frame-Options must be sent as DENY or SAMEORIGIN."""
-    if middleware_order.XFRAME_MIDDLEWARE not in installed_middleware():
+    if middleware_stack.XFRAME_MIDDLEWARE not in installed_middleware():
         return [emit(E017, reason="XFrameOptionsMiddleware is not in MIDDLEWARE")]
     if _x_frame_options() not in VALID_X_FRAME_OPTIONS:
         value = getattr(settings, "X_FRAME_OPTIONS", "DENY")
@@ -114,7 +114,7 @@ def check_x_frame_options(**_kwargs: Any) -> list[CheckMessage]:
 @deploy_check
 def check_x_frame_options_deny(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W018: X-Frame-Options should be DENY rather than SAMEORIGIN."""
-    sent = middleware_order.XFRAME_MIDDLEWARE in installed_middleware()
+    sent = middleware_stack.XFRAME_MIDDLEWARE in installed_middleware()
     return [W018] if sent and _x_frame_options() == "SAMEORIGIN" else []
 
 
@@ -161,8 +161,8 @@ def _csp_sent_by_settings() -> bool:
     """Whether a middleware that renders ``SECURE_CSP`` is installed."""
     middleware = installed_middleware()
     return (
-        middleware_order.csp_middleware() in middleware
-        or middleware_order.APISEC_CSP_MIDDLEWARE in middleware
+        middleware_stack.csp_middleware() in middleware
+        or middleware_stack.APISEC_CSP_MIDDLEWARE in middleware
     )
 
 
@@ -186,7 +186,7 @@ def check_csp_present(**_kwargs: Any) -> list[CheckMessage]:
     middleware = installed_middleware()
     if DJANGO_CSP_PACKAGE_MIDDLEWARE in middleware:
         return []  # django-csp configures its policy with its own settings
-    wanted = middleware_order.csp_middleware()
+    wanted = middleware_stack.csp_middleware()
     if not _csp_sent_by_settings():
         return [emit(W022, reason=f"{wanted!r} is not in MIDDLEWARE", middleware=wanted)]
     if _csp_config() is None:
@@ -217,8 +217,8 @@ def check_csp_sources(**_kwargs: Any) -> list[CheckMessage]:
 def check_csp_backport(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W024: on Django 6.0+ use Django's CSP middleware, not our backport."""
     if (
-        middleware_order.django_has_builtin_csp()
-        and middleware_order.APISEC_CSP_MIDDLEWARE in installed_middleware()
+        middleware_stack.django_has_builtin_csp()
+        and middleware_stack.APISEC_CSP_MIDDLEWARE in installed_middleware()
     ):
         return [W024]
     return []

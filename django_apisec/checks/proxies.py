@@ -13,13 +13,17 @@ from django.conf import settings
 
 from django_apisec.checks.abuse import ratelimit_enabled
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
-from django_apisec.proxies import SETTING as TRUSTED_PROXIES
-from django_apisec.proxies import parse_network, trusted_proxy_entries, trusted_proxy_networks
+from django_apisec.request.proxies import SETTING as TRUSTED_PROXIES
+from django_apisec.request.proxies import (
+    parse_network,
+    trusted_proxy_entries,
+    trusted_proxy_networks,
+)
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
 
-    from django_apisec.proxies import IPNetwork
+    from django_apisec.request.proxies import IPNetwork
 
 E407 = error(
     "apisec.E407",

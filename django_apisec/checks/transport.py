@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from django_apisec import profiles
 from django_apisec.checks.core import as_int
 from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.hardening import profiles
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage

@@ -14,8 +14,8 @@ from testproject.settings import PASSWORD_HASHERS, REST_FRAMEWORK
 
 THROTTLES = {
     "apisec": [
-        "django_apisec.throttling.AnonRateThrottle",
-        "django_apisec.throttling.UserRateThrottle",
+        "django_apisec.abuse.throttling.AnonRateThrottle",
+        "django_apisec.abuse.throttling.UserRateThrottle",
     ],
     "drf": [
         "rest_framework.throttling.AnonRateThrottle",

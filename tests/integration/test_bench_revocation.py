@@ -11,8 +11,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
-from django_apisec import session_revocation as sessions
-from django_apisec.limiter import RedisStore, store_for
+from django_apisec.abuse.limiter import RedisStore, store_for
+from django_apisec.jwt import revocation as sessions
 from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from django_apisec.checks.views_audit.routes import (
     first_per_view,
     names_of,
 )
-from django_apisec.permissions import is_public
+from django_apisec.ownership.permissions import is_public
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -32,7 +32,8 @@ E501 = error(
     "{view} at {route} lets anonymous clients through every permission ({methods}) and is "
     "not marked public.",
     "Require authentication (permission_classes = [IsAuthenticated], the hardened default), or, "
-    "if anonymous access is intended, mark the view with @django_apisec.permissions.public.",
+    "if anonymous access is intended, mark the view with "
+    "@django_apisec.ownership.permissions.public.",
 )
 
 E502 = error(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand
 
-from django_apisec import lockout
-from django_apisec.usernames import canonical_username
+from django_apisec.abuse import lockout
+from django_apisec.abuse.usernames import canonical_username
 
 if TYPE_CHECKING:
     from django.core.management.base import CommandParser

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand
 
 from django_apisec.conf import apisec_settings
-from django_apisec.sessions import prune_sessions
+from django_apisec.jwt.families import prune_sessions
 
 if TYPE_CHECKING:
     from django.core.management.base import CommandParser

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from django_apisec.conf import apisec_settings
-from django_apisec.hardening import PROJECT
-from django_apisec.profiles import GOVERNED_SETTINGS, SECRET_SETTINGS
+from django_apisec.hardening.apply import PROJECT
+from django_apisec.hardening.profiles import GOVERNED_SETTINGS, SECRET_SETTINGS
 
 if TYPE_CHECKING:
     from django.core.management.base import CommandParser

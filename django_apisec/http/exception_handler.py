@@ -4,7 +4,7 @@ Errors are ``{"detail": ..., "code": ...}``; validation errors add ``"errors"`` 
 An unhandled exception becomes a 500 ``{"detail": "Internal server error", "code":
 "server_error", "request_id": ...}``; the traceback is logged server-side only. Refusals that
 matter to security (authentication, authorization, validation, throttling, oversized or abusive
-input) are recorded as security events (:mod:`django_apisec.events`).
+input) are recorded as security events (:mod:`django_apisec.observability.events`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from django_apisec import events
-from django_apisec.limits import RequestTooLarge
-from django_apisec.request_id import request_id
-from django_apisec.throttling import ratelimit_headers
+from django_apisec.abuse.throttling import ratelimit_headers
+from django_apisec.http.body import RequestTooLarge
+from django_apisec.observability import events
+from django_apisec.request.request_id import request_id
 
 __all__ = ["exception_handler", "request_id"]
 
-logger = logging.getLogger("django_apisec.errors")
+logger = logging.getLogger("django_apisec.http.errors")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

@@ -1,9 +1,9 @@
 """JSON errors for what Django answers itself under the API prefix.
 
-DRF's exception handler (:mod:`django_apisec.exceptions`) shapes the errors of API views. Some
-errors never reach a view: an unknown URL (404), a CSRF failure (403), a disallowed host or an
-oversized body (400), a crash in a middleware or a plain Django view (500). Django answers those
-with HTML pages; under the API prefix :func:`json_error_for` replaces them with the same
+DRF's exception handler (:mod:`django_apisec.http.exception_handler`) shapes the errors of API
+views. Some errors never reach a view: an unknown URL (404), a CSRF failure (403), a disallowed host
+or an oversized body (400), a crash in a middleware or a plain Django view (500). Django answers
+those with HTML pages; under the API prefix :func:`json_error_for` replaces them with the same
 ``{"detail", "code"}`` shape. The original exception is logged by Django as usual.
 """
 
@@ -15,7 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
 
 from django_apisec.conf import apisec_settings
-from django_apisec.request_id import request_id
+from django_apisec.request.request_id import request_id
 
 if TYPE_CHECKING:
     from django.http import HttpResponseBase

@@ -17,12 +17,12 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from django_apisec.proxies import trusted_proxy_networks
+from django_apisec.request.proxies import trusted_proxy_networks
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from django_apisec.proxies import IPNetwork
+    from django_apisec.request.proxies import IPNetwork
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -113,7 +113,7 @@ def rate_bucket_ip(request: Any) -> str:
 
 
 def ratelimit_key(group: str, request: Any) -> str:  # noqa: ARG001 (django-ratelimit's signature)
-    """A django-ratelimit ``key``: ``key="django_apisec.client_ip.ratelimit_key"``.
+    """A django-ratelimit ``key``: ``key="django_apisec.request.client_ip.ratelimit_key"``.
 
     The same bucket as django_apisec's throttles (:func:`rate_bucket_ip`), so non-API views (the
     admin login, plain Django views) see the same client as the API.

@@ -1,9 +1,9 @@
 """DRF throttle classes that hold their limits exactly across processes and machines.
 
-Each decision is one atomic hit on the limiter (:mod:`django_apisec.limiter`). Rates are read at
-call time from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (DRF's own throttles copy them at
+Each decision is one atomic hit on the limiter (:mod:`django_apisec.abuse.limiter`). Rates are read
+at call time from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (DRF's own throttles copy them at
 import, so ``override_settings`` cannot reach them). Clients are identified by
-:func:`~django_apisec.client_ip.rate_bucket_ip`, never by a header a client controls.
+:func:`~django_apisec.request.client_ip.rate_bucket_ip`, never by a header a client controls.
 
 A 429 carries ``Retry-After`` and the ``RateLimit-Policy`` / ``RateLimit`` fields of
 draft-ietf-httpapi-ratelimit-headers-10 (the exception handler adds them from the decisions
@@ -19,9 +19,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
-from django_apisec import devices, limiter
-from django_apisec.client_ip import client_ip, rate_bucket_ip
-from django_apisec.usernames import canonical_username, submitted_username
+from django_apisec.abuse import devices, limiter
+from django_apisec.abuse.usernames import canonical_username, submitted_username
+from django_apisec.request.client_ip import client_ip, rate_bucket_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -75,7 +75,7 @@ class RateThrottle(BaseThrottle):
         raise NotImplementedError
 
     def get_ident(self, request: Request) -> str:
-        """The client's address by :func:`~django_apisec.client_ip.client_ip` (not DRF's)."""
+        """The client's address by :func:`~django_apisec.request.client_ip.client_ip`, not DRF's."""
         return client_ip(request)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
@@ -222,9 +222,9 @@ def ratelimit_headers(request: Any) -> dict[str, str]:
 def ratelimit_rate(group: str, request: Any) -> str | None:  # noqa: ARG001 (django-ratelimit's signature)
     """A django-ratelimit ``rate``: the rate of the scope named by ``group``, read now.
 
-    ``@ratelimit(group="login_ip", key="django_apisec.client_ip.ratelimit_key",
-    rate="django_apisec.throttling.ratelimit_rate")`` limits a plain Django view at the same rate
-    as the DRF throttle of that scope; ``None`` (no rate) means no limit.
+    ``@ratelimit(group="login_ip", key="django_apisec.request.client_ip.ratelimit_key",
+    rate="django_apisec.abuse.throttling.ratelimit_rate")`` limits a plain Django view at the
+    same rate as the DRF throttle of that scope; ``None`` (no rate) means no limit.
     """
     rate = throttle_rates().get(group)
     return rate if isinstance(rate, str) else None

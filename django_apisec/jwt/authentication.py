@@ -15,9 +15,9 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 
 from django_apisec.conf import apisec_settings
-from django_apisec.session_revocation import is_session_revoked
-from django_apisec.sessions import fingerprint_matches
-from django_apisec.tokens import SessionAccessToken, jwt_settings
+from django_apisec.jwt.families import fingerprint_matches
+from django_apisec.jwt.revocation import is_session_revoked
+from django_apisec.jwt.tokens import SessionAccessToken, jwt_settings
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

@@ -18,8 +18,8 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from rest_framework import serializers
 
-from django_apisec import events
-from django_apisec.serializers import StrictFieldsMixin
+from django_apisec.observability import events
+from django_apisec.ownership.serializers import StrictFieldsMixin
 from django_apisec.signals import owner_bypass_used
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
 """Security events: one call records an event in the security log and sends a signal.
 
 :func:`record` writes one record to the ``django_apisec.security`` logger (formatted as a JSON
-line by :class:`~django_apisec.security_log.JsonLinesFormatter`) with the event type, time,
-request id, client IP, user id, path and outcome, then sends
+line by :class:`~django_apisec.observability.formatting.JsonLinesFormatter`) with the event type,
+time, request id, client IP, user id, path and outcome, then sends
 :data:`~django_apisec.signals.security_event`. Callers pass names and identifiers, never
 secrets: a validation failure lists field names, not values.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from django_apisec.client_ip import client_ip
-from django_apisec.request_id import current_request_id, request_id
+from django_apisec.request.client_ip import client_ip
+from django_apisec.request.request_id import current_request_id, request_id
 from django_apisec.signals import security_event
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ N concurrent guesses run at most T password checks, and a locked account costs n
 The T-th failure locks the account for the next of ``APISEC_LOCKOUT_PERIODS`` (1 min, 5 min, ...);
 the lock and the counter expire together, and the next lock lasts longer.
 
-Counters are keyed on :func:`~django_apisec.usernames.canonical_username`, never on the client's
-address, and exist for every name, so a nonexistent account locks exactly like a real one. A client
-holding a trusted-device cookie for the account (:mod:`django_apisec.devices`) counts in its own
-bucket instead, so an attacker cannot lock the owner out of the devices they use.
+Counters are keyed on :func:`~django_apisec.abuse.usernames.canonical_username`, never on the
+client's address, and exist for every name, so a nonexistent account locks exactly like a real
+one. A client holding a trusted-device cookie for the account (:mod:`django_apisec.abuse.devices`)
+counts in its own bucket instead, so an attacker cannot lock the owner out of the devices they use.
 
 State lives in ``APISEC_CACHE``: no database write per failed attempt. When that cache fails,
 ``APISEC_FAILURE_POLICY`` decides: closed refuses the attempt, open checks the password uncounted.
@@ -26,22 +26,23 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import caches
 from rest_framework import exceptions
 
-from django_apisec import devices, signals
-from django_apisec.client_ip import client_ip
-from django_apisec.conf import apisec_settings
-from django_apisec.limiter import (
+from django_apisec import signals
+from django_apisec.abuse import devices
+from django_apisec.abuse.limiter import (
     FAILURE_RETRY_AFTER,
     LimiterUnavailable,
     RedisStore,
     limiter_key,
     store_for,
 )
-from django_apisec.usernames import canonical_username
+from django_apisec.abuse.usernames import canonical_username
+from django_apisec.conf import apisec_settings
+from django_apisec.request.client_ip import client_ip
 
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache
 
-logger = logging.getLogger("django_apisec.lockout")
+logger = logging.getLogger("django_apisec.abuse.lockout")
 
 REFUSAL_ATTR = "apisec_lockout_refusal"
 #: How long an account's lock level (how many times it locked) is remembered.
@@ -237,7 +238,7 @@ def raise_for_lockout(request: Any) -> None:
     """In a login view, after ``authenticate()`` returned ``None``: answer 429 or 503.
 
     Raises :class:`LockedOut` (429 + ``Retry-After``) when the account was locked, or
-    :class:`~django_apisec.limiter.LimiterUnavailable` (503) when the store was down and the
+    :class:`~django_apisec.abuse.limiter.LimiterUnavailable` (503) when the store was down and the
     policy is closed. Returns when the login simply failed (answer 401 as usual).
     """
     reason = refusal(request)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django_apisec.conf import parse_trusted_proxies
-from django_apisec.security_log import default_logging
+from django_apisec.observability.formatting import default_logging
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -119,7 +119,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 MIN_PASSWORD_LENGTH = 12
-LOCKOUT_BACKEND = "django_apisec.backends.LockoutModelBackend"
+LOCKOUT_BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"
 
 
 def _cookie_name(namespace: Mapping[str, Any], prefix: str, base: str, production: bool) -> str:
@@ -218,11 +218,13 @@ def rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> d
     if not production:
         renderers.append("rest_framework.renderers.BrowsableAPIRenderer")
     defaults: dict[str, Any] = {
-        "DEFAULT_AUTHENTICATION_CLASSES": ["django_apisec.authentication.JWTSessionAuthentication"],
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "django_apisec.jwt.authentication.JWTSessionAuthentication"
+        ],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
-            "django_apisec.throttling.AnonRateThrottle",
-            "django_apisec.throttling.UserRateThrottle",
+            "django_apisec.abuse.throttling.AnonRateThrottle",
+            "django_apisec.abuse.throttling.UserRateThrottle",
         ],
         # login_ip / login_account: failed logins, for the JWT login view's throttles.
         "DEFAULT_THROTTLE_RATES": {
@@ -237,10 +239,10 @@ def rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> d
         # counts hops, not CIDRs: a deployment with two proxy hops sets it to 2 itself.
         "NUM_PROXIES": 1 if _trusted_proxies(namespace) else 0,
         "DEFAULT_RENDERER_CLASSES": renderers,
-        "DEFAULT_PARSER_CLASSES": ["django_apisec.parsers.JSONParser"],
-        "DEFAULT_PAGINATION_CLASS": "django_apisec.pagination.BoundedPageNumberPagination",
+        "DEFAULT_PARSER_CLASSES": ["django_apisec.http.parsers.JSONParser"],
+        "DEFAULT_PAGINATION_CLASS": "django_apisec.http.pagination.BoundedPageNumberPagination",
         "PAGE_SIZE": 50,
-        "EXCEPTION_HANDLER": "django_apisec.exceptions.exception_handler",
+        "EXCEPTION_HANDLER": "django_apisec.http.exception_handler.exception_handler",
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }
     if has_app(namespace.get("INSTALLED_APPS") or (), "drf_spectacular"):
@@ -257,7 +259,7 @@ def simple_jwt_defaults() -> dict[str, Any]:
         "BLACKLIST_AFTER_ROTATION": True,
         "UPDATE_LAST_LOGIN": False,
         "ALGORITHM": "HS256",
-        # Set and verified on every token by django_apisec.tokens; name your deployment here.
+        # Set and verified on every token by django_apisec.jwt.tokens; name your deployment here.
         "ISSUER": "django_apisec",
         "AUDIENCE": "django_apisec",
         "AUTH_HEADER_TYPES": ("Bearer",),

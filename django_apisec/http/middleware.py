@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
-from django_apisec.errors import error_response, is_api_request, json_error_for
-from django_apisec.limits import RequestTooLarge, enforce_body_limit, exceeded_while_reading
-from django_apisec.request_id import RESPONSE_HEADER, bind, request_id, unbind
+from django_apisec.http.body import RequestTooLarge, enforce_body_limit, exceeded_while_reading
+from django_apisec.http.errors import error_response, is_api_request, json_error_for
+from django_apisec.request.request_id import RESPONSE_HEADER, bind, request_id, unbind
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

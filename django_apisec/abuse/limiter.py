@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover (redis-py is only needed with RedisCache
         """Stands in when redis-py is not installed (RedisStore is then never built)."""
 
 
-logger = logging.getLogger("django_apisec.limiter")
+logger = logging.getLogger("django_apisec.abuse.limiter")
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*", re.IGNORECASE)

@@ -2,8 +2,9 @@
 
 :class:`JsonLinesFormatter` writes one JSON object per record, on one line whatever the record
 holds (newlines in a message are escaped, so a client cannot forge a log line). A security event
-(:func:`django_apisec.events.record`) contributes its fixed keys: ``event``, ``outcome``,
-``time``, ``request_id``, ``client_ip``, ``user_id``, ``path``, ``method`` and its own fields.
+(:func:`django_apisec.observability.events.record`) contributes its fixed keys: ``event``,
+``outcome``, ``time``, ``request_id``, ``client_ip``, ``user_id``, ``path``, ``method`` and its own
+fields.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 FILTERS = {
-    "apisec_request_id": {"()": "django_apisec.request_id.RequestIdFilter"},
-    "apisec_redact": {"()": "django_apisec.redaction.RedactingFilter"},
+    "apisec_request_id": {"()": "django_apisec.request.request_id.RequestIdFilter"},
+    "apisec_redact": {"()": "django_apisec.observability.redaction.RedactingFilter"},
 }
 
 
 class JsonLinesFormatter(logging.Formatter):
     """Format a record as one line of JSON (``time``, ``level``, ``logger``, ``message``, ...).
 
-    Security events add their payload; a record with an exception adds ``exception`` (the
-    traceback text, as redacted by :class:`~django_apisec.redaction.RedactingFilter` when that
+    Security events add their payload; a record with an exception adds ``exception`` (the traceback
+    text, as redacted by :class:`~django_apisec.observability.redaction.RedactingFilter` when that
     filter ran first). Values that are not JSON are written as their ``str()``.
     """
 
@@ -69,7 +70,9 @@ def default_logging() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {name: dict(config) for name, config in FILTERS.items()},
-        "formatters": {"apisec_json": {"()": "django_apisec.security_log.JsonLinesFormatter"}},
+        "formatters": {
+            "apisec_json": {"()": "django_apisec.observability.formatting.JsonLinesFormatter"}
+        },
         "handlers": {
             "apisec_stderr": dict(handler),
             "apisec_stderr_errors": {**handler, "level": "ERROR"},

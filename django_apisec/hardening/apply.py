@@ -21,8 +21,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from django_apisec.conf import PROFILES
-from django_apisec.middleware_order import DEFAULT_MIDDLEWARE, ordered_middleware
-from django_apisec.profiles import (
+from django_apisec.hardening.middleware_stack import DEFAULT_MIDDLEWARE, ordered_middleware
+from django_apisec.hardening.profiles import (
     GOVERNED_SETTINGS,
     has_app,
     rest_framework_defaults,

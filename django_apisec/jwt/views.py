@@ -21,26 +21,27 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec import devices, events
-from django_apisec.authentication import (
+from django_apisec.abuse import devices
+from django_apisec.abuse.lockout import raise_for_lockout
+from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
+from django_apisec.conf import apisec_settings
+from django_apisec.http.parsers import JSONParser
+from django_apisec.jwt.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
     fingerprint_cookie_name,
     refresh_cookie_name,
 )
-from django_apisec.conf import apisec_settings
-from django_apisec.lockout import raise_for_lockout
-from django_apisec.parsers import JSONParser
-from django_apisec.permissions import public
-from django_apisec.session_revocation import LOGOUT_ALL, revoke_all_sessions
-from django_apisec.sessions import (
+from django_apisec.jwt.families import (
     IssuedSession,
     SessionError,
     end_session,
     rotate_session,
     start_session,
 )
-from django_apisec.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
+from django_apisec.jwt.revocation import LOGOUT_ALL, revoke_all_sessions
+from django_apisec.observability import events
+from django_apisec.ownership.permissions import public
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -258,7 +259,7 @@ class PasswordChangeView(APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session
-    of the user (see :func:`django_apisec.session_revocation.revoke_on_credential_change`).
+    of the user (see :func:`django_apisec.jwt.revocation.revoke_on_credential_change`).
     """
 
     authentication_classes = [JWTSessionAuthentication]
@@ -304,4 +305,4 @@ else:
     class JWTSessionScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
         """OpenAPI: ``JWTSessionAuthentication`` is simplejwt's bearer scheme."""
 
-        target_class = "django_apisec.authentication.JWTSessionAuthentication"
+        target_class = "django_apisec.jwt.authentication.JWTSessionAuthentication"

@@ -14,8 +14,8 @@ CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 DJANGO_CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
-APISEC_CSP_MIDDLEWARE = "django_apisec.middleware.ContentSecurityPolicyMiddleware"
-API_SECURITY_MIDDLEWARE = "django_apisec.api_middleware.ApiSecurityMiddleware"
+APISEC_CSP_MIDDLEWARE = "django_apisec.http.csp.ContentSecurityPolicyMiddleware"
+API_SECURITY_MIDDLEWARE = "django_apisec.http.middleware.ApiSecurityMiddleware"
 
 # startproject's stack, used when the project defines no MIDDLEWARE at all.
 DEFAULT_MIDDLEWARE = [

@@ -4,7 +4,7 @@ Every caller of ``django.contrib.auth.authenticate()`` / ``aauthenticate()`` (th
 JWT login view, a plain form) gets the lockout without knowing about it: the attempt is reserved
 before the password is checked, and a refused attempt raises ``PermissionDenied``, which makes
 ``authenticate()`` return ``None`` without asking any later backend. A login view that wants to
-answer 429 calls :func:`django_apisec.lockout.raise_for_lockout` after a ``None``.
+answer 429 calls :func:`django_apisec.abuse.lockout.raise_for_lockout` after a ``None``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from django_apisec import lockout
-from django_apisec.throttling import refund_login_throttles
-from django_apisec.usernames import submitted_username
+from django_apisec.abuse import lockout
+from django_apisec.abuse.throttling import refund_login_throttles
+from django_apisec.abuse.usernames import submitted_username
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class LockoutModelBackend(ModelBackend):
-    """``ModelBackend`` with per-account lockout (see :mod:`django_apisec.lockout`)."""
+    """``ModelBackend`` with per-account lockout (see :mod:`django_apisec.abuse.lockout`)."""
 
     def authenticate(
         self,

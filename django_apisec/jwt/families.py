@@ -9,7 +9,7 @@ is revoked, :data:`~django_apisec.signals.refresh_token_reused` is sent and a se
 logged.
 
 Revocation (logout, password change, the markers that end access tokens) lives in
-:mod:`django_apisec.session_revocation`.
+:mod:`django_apisec.jwt.revocation`.
 """
 
 from __future__ import annotations
@@ -27,18 +27,18 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from django_apisec import events
 from django_apisec.conf import apisec_settings
-from django_apisec.models import TokenFamily
-from django_apisec.session_revocation import LOGOUT, REUSE, USER_INACTIVE, revoke_family
-from django_apisec.signals import refresh_token_reused
-from django_apisec.tokens import (
+from django_apisec.jwt.revocation import LOGOUT, REUSE, USER_INACTIVE, revoke_family
+from django_apisec.jwt.tokens import (
     FINGERPRINT_CLAIM,
     SessionAccessToken,
     SessionRefreshToken,
     SessionToken,
     jwt_settings,
 )
+from django_apisec.models import TokenFamily
+from django_apisec.observability import events
+from django_apisec.signals import refresh_token_reused
 
 if TYPE_CHECKING:
     from django.http import HttpRequest

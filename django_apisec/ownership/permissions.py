@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from rest_framework.permissions import AllowAny, BasePermission, BasePermissionMetaclass
 from rest_framework.views import APIView
 
-from django_apisec.ownership import is_owned_by
+from django_apisec.ownership.mixins import is_owned_by
 
 if TYPE_CHECKING:
     from rest_framework.request import Request

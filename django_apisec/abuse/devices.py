@@ -85,7 +85,7 @@ def set_cookie(request: Any, response: HttpResponseBase) -> None:
 class TrustedDeviceMiddleware:
     """Sets the trusted-device cookie after a successful login through ``authenticate()``.
 
-    Add ``"django_apisec.devices.TrustedDeviceMiddleware"`` to ``MIDDLEWARE`` (anywhere after
+    Add ``"django_apisec.abuse.devices.TrustedDeviceMiddleware"`` to ``MIDDLEWARE`` (anywhere after
     ``SecurityMiddleware``); a login view may call :func:`set_cookie` itself instead.
     """
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import caches
 from django.utils import timezone
 
-from django_apisec import limiter
+from django_apisec.abuse import limiter
 from django_apisec.conf import apisec_settings
+from django_apisec.jwt.tokens import jwt_settings
 from django_apisec.models import TokenFamily
 from django_apisec.signals import sessions_revoked
-from django_apisec.tokens import jwt_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

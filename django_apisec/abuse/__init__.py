@@ -1,0 +1,1 @@
+"""Abuse controls: the rate limiter, throttles, the account lockout, trusted devices."""

@@ -1,0 +1,2 @@
+"""Response hardening and errors: the API middleware, body and JSON limits, the error
+vocabulary, pagination."""

@@ -1,0 +1,1 @@
+"""JWT sessions: tokens, token families, revocation, authentication, the auth views."""

@@ -1,0 +1,1 @@
+"""Security events, log redaction and the JSON-lines log format."""

@@ -1,0 +1,1 @@
+"""Object ownership: the owned-queryset mixin, ownership permissions, strict serializers."""
