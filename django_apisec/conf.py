@@ -13,7 +13,6 @@ reports it on every ``manage.py check``.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,8 +44,18 @@ LARGEST_COUNT = 2**63 - 1
 LONGEST_SECONDS = 100 * 365 * 86400
 # SQLite refuses more than 32,766 parameters in one statement (pk__in of a pruning batch).
 LARGEST_PRUNE_BATCH = 10_000
-COOKIE_PATH = re.compile(r"/[!-~]*")
+COOKIE_PATH = re.compile(r"/(?:(?![;,])[!-~])*")
 NO_VALUE = object()
+
+
+class Unreadable:
+    """Stands for a setting whose value raised when read (a lazy object that fails)."""
+
+    def __repr__(self) -> str:
+        return "a value that raises when read"
+
+
+UNREADABLE = Unreadable()
 
 
 def is_int(value: object, minimum: int, maximum: int) -> bool:
@@ -94,7 +103,10 @@ class Setting(Generic[T]):
 
     def raw(self) -> object:
         """The value in ``django.conf.settings`` (the default when the project sets none)."""
-        return getattr(settings, self.name, self.default)
+        try:
+            return getattr(settings, self.name, self.default)
+        except Exception:  # noqa: BLE001 - a lazy value that fails to evaluate is unusable
+            return UNREADABLE
 
     def accepts(self, value: object) -> bool:
         """Whether ``value`` is usable; a value whose inspection raises is not."""
@@ -106,9 +118,11 @@ class Setting(Generic[T]):
     def value(self) -> T:
         """The typed value: the setting when usable, else the fail-closed fallback."""
         raw = self.raw()
-        if not self.accepts(raw):
-            raw = self.default if self.fallback is NO_VALUE else self.fallback
-        return self.convert(copy.copy(raw))
+        return self.convert(raw) if self.accepts(raw) else self.fallback_value()
+
+    def fallback_value(self) -> T:
+        """What replaces an unusable value (the default unless a stricter one is declared)."""
+        return self.convert(self.default if self.fallback is NO_VALUE else self.fallback)
 
 
 def parse_trusted_proxies(value: Any) -> list[str]:

@@ -34,15 +34,20 @@ HOUR = 3600
 SHOWN_CHARS = 60
 
 
+def _literal(text: str) -> str:
+    """``text`` inside a message template: its braces are not placeholders."""
+    return text.replace("``", "").replace("{", "{{").replace("}", "}}")
+
+
 def _unusable(setting: conf.Setting[Any]) -> CheckMessage:
-    default = setting.default_doc.replace("``", "")
-    hint = f"Set {setting.name} to {setting.expected}, or remove it for the default: {default}."
-    if " int" in setting.expected:
+    expected, default = _literal(setting.expected), _literal(setting.default_doc)
+    hint = f"Set {setting.name} to {expected}, or remove it for the default: {default}."
+    if " int" in expected:
         hint += " Strings are not converted: wrap a value read from the environment in int()."
     return error(
         setting.check_id,
-        f"{setting.name} is {{value}}, which django_apisec cannot use: it must be "
-        f"{setting.expected}. Until it is fixed, django_apisec uses {{used}} instead.",
+        f"{setting.name} is {{value}}, which django_apisec cannot use: it must be {expected}. "
+        "Until it is fixed, django_apisec uses {used} instead.",
         hint,
     )
 
