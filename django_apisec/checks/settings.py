@@ -32,6 +32,26 @@ REUSE_GRACE_BOUND = 60
 TRUSTED_DEVICE_AGE_BOUND = 90 * 86400
 HOUR = 3600
 SHOWN_CHARS = 60
+LOCKOUT_BOUND = (
+    "with the other two, at most 100 failed logins per account per hour",
+    "apisec.E656",
+)
+
+#: The production bound of each setting that has one, and its deploy check (settings reference).
+PRODUCTION_BOUNDS: dict[str, tuple[str, str]] = {
+    "APISEC_FAILURE_POLICY": ('"closed"', "apisec.E413"),
+    "APISEC_MAX_BODY_SIZE": (f"at most {MAX_BODY_SIZE_BOUND} (10 MiB)", "apisec.E651"),
+    "APISEC_JSON_MAX_DEPTH": (f"at most {JSON_MAX_DEPTH_BOUND}", "apisec.E652"),
+    "APISEC_JSON_MAX_ITEMS": (f"at most {JSON_MAX_ITEMS_BOUND}", "apisec.E653"),
+    "APISEC_MAX_PAGE_SIZE": (f"at most {MAX_PAGE_SIZE_BOUND}", "apisec.E654"),
+    "APISEC_LOCKOUT_THRESHOLD": LOCKOUT_BOUND,
+    "APISEC_LOCKOUT_PERIODS": LOCKOUT_BOUND,
+    "APISEC_LOCKOUT_WINDOW": LOCKOUT_BOUND,
+    "APISEC_TRUSTED_DEVICE_AGE": (f"at most {TRUSTED_DEVICE_AGE_BOUND} (90 days)", "apisec.E658"),
+    "APISEC_JWT_SESSION_MAX_AGE": ("at most 90 days", "apisec.E655"),
+    "APISEC_JWT_REUSE_GRACE_SECONDS": (f"at most {REUSE_GRACE_BOUND}", "apisec.E657"),
+    "APISEC_JWT_COOKIE_SECURE": ("True", "apisec.E650"),
+}
 
 
 def _literal(text: str) -> str:
