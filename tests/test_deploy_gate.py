@@ -393,7 +393,7 @@ ROWS = [
         "apisec.E411",
         env={"APISEC_TRUSTED_PROXIES": "0.0.0.0/0"},
     ),
-    Row("APISEC_FAILURE_POLICY = 'open'", "apisec.W413", {"APISEC_FAILURE_POLICY": "open"}),
+    Row("APISEC_FAILURE_POLICY = 'open'", "apisec.E413", {"APISEC_FAILURE_POLICY": "open"}),
     Row(
         "AUTHENTICATION_BACKENDS without the lockout backend",
         "apisec.E414",
@@ -409,6 +409,57 @@ ROWS = [
         "apisec.W412",
         {"SECURE_PROXY_SSL_HEADER": None},
         base_env={"APISEC_TRUSTED_PROXIES": "10.0.0.0/24"},
+    ),
+    # django_apisec's own settings: a value it cannot use, then values beyond production bounds
+    Row("APISEC_MAX_BODY_SIZE = '5000' (a str)", "apisec.E606", {"APISEC_MAX_BODY_SIZE": "5000"}),
+    Row("APISEC_JSON_MAX_DEPTH = '8' (a str)", "apisec.E607", {"APISEC_JSON_MAX_DEPTH": "8"}),
+    Row(
+        "APISEC_JWT_SESSION_MAX_AGE = '1 day'",
+        "apisec.E614",
+        {"APISEC_JWT_SESSION_MAX_AGE": "1 day"},
+    ),
+    Row(
+        "APISEC_JWT_REUSE_GRACE_SECONDS = None",
+        "apisec.E615",
+        {"APISEC_JWT_REUSE_GRACE_SECONDS": None},
+    ),
+    Row("APISEC_JWT_PRUNE_EVERY = 'abc'", "apisec.E622", {"APISEC_JWT_PRUNE_EVERY": "abc"}),
+    Row("APISEC_FAILURE_POLICY = 'Open'", "apisec.E604", {"APISEC_FAILURE_POLICY": "Open"}),
+    Row("APISEC_JWT_COOKIE_SECURE = False", "apisec.E650", {"APISEC_JWT_COOKIE_SECURE": False}),
+    Row("APISEC_MAX_BODY_SIZE = 10 GiB", "apisec.E651", {"APISEC_MAX_BODY_SIZE": 10 * 1024**3}),
+    Row(
+        "DATA_UPLOAD_MAX_MEMORY_SIZE = 100 MiB, no APISEC_MAX_BODY_SIZE",
+        "apisec.E651",
+        {"DATA_UPLOAD_MAX_MEMORY_SIZE": 100 * 1024**2},
+    ),
+    Row("APISEC_JSON_MAX_DEPTH = 1000000", "apisec.E652", {"APISEC_JSON_MAX_DEPTH": 1_000_000}),
+    Row("APISEC_JSON_MAX_ITEMS = 10000000", "apisec.E653", {"APISEC_JSON_MAX_ITEMS": 10_000_000}),
+    Row("APISEC_MAX_PAGE_SIZE = 1000000", "apisec.E654", {"APISEC_MAX_PAGE_SIZE": 1_000_000}),
+    Row(
+        "APISEC_JWT_SESSION_MAX_AGE = 10 years",
+        "apisec.E655",
+        {"APISEC_JWT_SESSION_MAX_AGE": timedelta(days=3650)},
+    ),
+    Row(
+        "APISEC_LOCKOUT_THRESHOLD = 1000000",
+        "apisec.E656",
+        {"APISEC_LOCKOUT_THRESHOLD": 1_000_000},
+    ),
+    Row(
+        "APISEC_LOCKOUT_WINDOW = 60 (5 failures a minute)",
+        "apisec.E656",
+        {"APISEC_LOCKOUT_WINDOW": 60},
+    ),
+    Row("APISEC_LOCKOUT_PERIODS = [1]", "apisec.E656", {"APISEC_LOCKOUT_PERIODS": [1]}),
+    Row(
+        "APISEC_JWT_REUSE_GRACE_SECONDS = 3600",
+        "apisec.E657",
+        {"APISEC_JWT_REUSE_GRACE_SECONDS": 3600},
+    ),
+    Row(
+        "APISEC_TRUSTED_DEVICE_AGE = 10 years",
+        "apisec.E658",
+        {"APISEC_TRUSTED_DEVICE_AGE": 3650 * 86400},
     ),
 ]
 
