@@ -25,6 +25,7 @@ from django_apisec import devices, events
 from django_apisec.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
+    authenticate_header_value,
     fingerprint_cookie_name,
     refresh_cookie_name,
 )
@@ -156,7 +157,7 @@ class _CookieAuthView(APIView):
 
     def get_authenticate_header(self, request: Request) -> str:
         """Keep failures 401 (DRF answers 403 when no authenticator names a scheme)."""
-        return 'Bearer realm="api"'
+        return authenticate_header_value()
 
 
 @public
