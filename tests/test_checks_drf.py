@@ -180,7 +180,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.BasicAuthentication",
             ]
         },
@@ -189,7 +189,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.TokenAuthentication",
             ]
         },
