@@ -310,7 +310,7 @@ ROWS = [
         "apisec.W208",
         jwt(REFRESH_TOKEN_LIFETIME=timedelta(days=90)),
     ),
-    # E209/W210/W214 judge simplejwt's own token views, W212/W213/W215 its own authentication:
+    # E209/W210/W214 judge simplejwt's own token views, E212/W213/W215 its own authentication:
     # the testproject uses neither (its token families replace them), so these rows mount them.
     Row(
         "simplejwt's token views mounted, no token_blacklist app",
