@@ -181,7 +181,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.BasicAuthentication",
             ]
         },
@@ -190,7 +190,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.TokenAuthentication",
             ]
         },

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.checks import run_checks
 from django.core.management import call_command
@@ -88,6 +89,13 @@ DRF_THROTTLES = {
     ]
 }
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
+SESSION_AUTH = "django_apisec.authentication.JWTSessionAuthentication"
+SIMPLEJWT_AUTH = "rest_framework_simplejwt.authentication.JWTAuthentication"
+SIMPLEJWT_URLS = "tests.simplejwt_urls"  # the testproject plus simplejwt's own token views
+ROTATING = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"  # installed by tests/settings.py
+# A project that mounts simplejwt's own views, configured as E209/W210 ask.
+SIMPLEJWT_VIEWS = {"ROOT_URLCONF": SIMPLEJWT_URLS, **jwt(**ROTATING)}
 
 ROWS = [
     # Django core
@@ -302,21 +310,52 @@ ROWS = [
         "apisec.W208",
         jwt(REFRESH_TOKEN_LIFETIME=timedelta(days=90)),
     ),
-    Row("BLACKLIST_AFTER_ROTATION = False", "apisec.E209", jwt(BLACKLIST_AFTER_ROTATION=False)),
-    Row("ROTATE_REFRESH_TOKENS = False", "apisec.W210", jwt(ROTATE_REFRESH_TOKENS=False)),
+    # E209/W210/W214 judge simplejwt's own token views, E212/W213/W215 its own authentication:
+    # the testproject uses neither (its token families replace them), so these rows mount them.
+    Row(
+        "simplejwt's token views mounted, no token_blacklist app",
+        "apisec.E209",
+        {
+            "ROOT_URLCONF": SIMPLEJWT_URLS,
+            "INSTALLED_APPS": [app for app in settings.INSTALLED_APPS if app != BLACKLIST_APP],
+        },
+    ),
+    Row(
+        "simplejwt's views, BLACKLIST_AFTER_ROTATION = False",
+        "apisec.E209",
+        jwt(**{**ROTATING, "BLACKLIST_AFTER_ROTATION": False}),
+        base=SIMPLEJWT_VIEWS,
+    ),
+    Row(
+        "simplejwt's views, ROTATE_REFRESH_TOKENS = False",
+        "apisec.W210",
+        jwt(**{**ROTATING, "ROTATE_REFRESH_TOKENS": False}),
+        base=SIMPLEJWT_VIEWS,
+    ),
     Row("LEEWAY = 300", "apisec.W211", jwt(LEEWAY=300)),
     Row(
-        "JWK_URL over http",
+        "simplejwt's views, JWK_URL over http",
         "apisec.E212",
-        jwt(JWK_URL="http://idp.example.com/.well-known/jwks.json"),
+        jwt(**ROTATING, JWK_URL="http://idp.example.com/.well-known/jwks.json"),
+        base=SIMPLEJWT_VIEWS,
     ),
     Row(
-        "SlidingToken in AUTH_TOKEN_CLASSES",
+        "simplejwt's views, SlidingToken in AUTH_TOKEN_CLASSES",
         "apisec.W213",
-        jwt(AUTH_TOKEN_CLASSES=("rest_framework_simplejwt.tokens.SlidingToken",)),
+        jwt(**ROTATING, AUTH_TOKEN_CLASSES=("rest_framework_simplejwt.tokens.SlidingToken",)),
+        base=SIMPLEJWT_VIEWS,
     ),
-    Row("UPDATE_LAST_LOGIN = True", "apisec.W214", jwt(UPDATE_LAST_LOGIN=True)),
-    Row("CHECK_REVOKE_TOKEN = False", "apisec.W215", jwt(CHECK_REVOKE_TOKEN=False)),
+    Row(
+        "simplejwt's views, UPDATE_LAST_LOGIN = True",
+        "apisec.W214",
+        jwt(**ROTATING, UPDATE_LAST_LOGIN=True),
+        base=SIMPLEJWT_VIEWS,
+    ),
+    Row(
+        "simplejwt's JWTAuthentication added, CHECK_REVOKE_TOKEN off",
+        "apisec.W215",
+        rf(DEFAULT_AUTHENTICATION_CLASSES=[SESSION_AUTH, SIMPLEJWT_AUTH]),
+    ),
     # CORS
     Row(
         "CORS_ALLOW_ALL_ORIGINS = True, with credentials",
