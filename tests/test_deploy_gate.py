@@ -89,6 +89,15 @@ DRF_THROTTLES = {
 }
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
 
+
+def with_min_length(min_length: int) -> list[dict[str, Any]]:
+    """Production's validators with MinimumLengthValidator set to ``min_length``."""
+    return [
+        {**v, "OPTIONS": {"min_length": min_length}} if "MinimumLength" in v["NAME"] else v
+        for v in VALIDATORS
+    ]
+
+
 ROWS = [
     # Django core
     Row("DEBUG = True", "apisec.E001", {"DEBUG": True}),
@@ -184,7 +193,7 @@ ROWS = [
     Row("AUTH_PASSWORD_VALIDATORS = []", "apisec.E034", {"AUTH_PASSWORD_VALIDATORS": []}),
     Row(
         "MinimumLengthValidator removed",
-        "apisec.W035",
+        "apisec.E041",
         {"AUTH_PASSWORD_VALIDATORS": [v for v in VALIDATORS if "MinimumLength" not in v["NAME"]]},
     ),
     Row(
@@ -343,7 +352,7 @@ ROWS = [
     ),
     Row(
         "an http origin",
-        "apisec.W306",
+        "apisec.E311",
         {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"]},
     ),
     Row("the 'null' origin", "apisec.E307", {"CORS_ALLOWED_ORIGINS": ["null"]}),
@@ -409,6 +418,28 @@ ROWS = [
         "apisec.W412",
         {"SECURE_PROXY_SSL_HEADER": None},
         base_env={"APISEC_TRUSTED_PROXIES": "10.0.0.0/24"},
+    ),
+    # Issue 11: gate gaps
+    Row(
+        "MinimumLengthValidator min_length = 6",
+        "apisec.E041",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(6)},
+    ),
+    Row(
+        "MinimumLengthValidator min_length = 10",
+        "apisec.W035",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(10)},
+    ),
+    Row("ALLOWED_HOSTS = []", "apisec.E042", {"ALLOWED_HOSTS": []}),
+    Row(
+        "an origin regex matching http://",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https?://app\.example\.com$"]},
+    ),
+    Row(
+        "an http://localhost origin",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]},
     ),
 ]
 
