@@ -132,7 +132,7 @@ def shadowing(name: str, written: str) -> str:
         return ""
     return (
         f"settings.py sets {name} itself ({written}), and harden() never replaces a project's "
-        "own value: delete that line from settings.py. "
+        "own value: delete it from settings.py. "
     )
 
 
