@@ -97,6 +97,15 @@ BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"  # installed by tests
 # A project that mounts simplejwt's own views, configured as E209/W210 ask.
 SIMPLEJWT_VIEWS = {"ROOT_URLCONF": SIMPLEJWT_URLS, **jwt(**ROTATING)}
 
+
+def with_min_length(min_length: int) -> list[dict[str, Any]]:
+    """Production's validators with MinimumLengthValidator set to ``min_length``."""
+    return [
+        {**v, "OPTIONS": {"min_length": min_length}} if "MinimumLength" in v["NAME"] else v
+        for v in VALIDATORS
+    ]
+
+
 ROWS = [
     # Django core
     Row("DEBUG = True", "apisec.E001", {"DEBUG": True}),
@@ -192,7 +201,7 @@ ROWS = [
     Row("AUTH_PASSWORD_VALIDATORS = []", "apisec.E034", {"AUTH_PASSWORD_VALIDATORS": []}),
     Row(
         "MinimumLengthValidator removed",
-        "apisec.W035",
+        "apisec.E041",
         {"AUTH_PASSWORD_VALIDATORS": [v for v in VALIDATORS if "MinimumLength" not in v["NAME"]]},
     ),
     Row(
@@ -382,7 +391,7 @@ ROWS = [
     ),
     Row(
         "an http origin",
-        "apisec.W306",
+        "apisec.E311",
         {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"]},
     ),
     Row("the 'null' origin", "apisec.E307", {"CORS_ALLOWED_ORIGINS": ["null"]}),
@@ -499,6 +508,28 @@ ROWS = [
         "APISEC_TRUSTED_DEVICE_AGE = 10 years",
         "apisec.E658",
         {"APISEC_TRUSTED_DEVICE_AGE": 3650 * 86400},
+    ),
+    # Issue 11: gate gaps
+    Row(
+        "MinimumLengthValidator min_length = 6",
+        "apisec.E041",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(6)},
+    ),
+    Row(
+        "MinimumLengthValidator min_length = 10",
+        "apisec.W035",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(10)},
+    ),
+    Row("ALLOWED_HOSTS = []", "apisec.E042", {"ALLOWED_HOSTS": []}),
+    Row(
+        "an origin regex matching http://",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https?://app\.example\.com$"]},
+    ),
+    Row(
+        "an http://localhost origin",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]},
     ),
 ]
 
