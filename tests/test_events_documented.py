@@ -189,6 +189,17 @@ def test_input_rejected(alice: Any, recorded: Recorded) -> None:
     assert payload["user_id"] == str(alice.pk)
 
 
+def test_malformed_login_body_is_input_rejected(recorded: Recorded) -> None:
+    # Not a login without a username: the login throttle must not swallow the parse error.
+    body = '{"username": '
+    response = APIClient().post("/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    [payload] = recorded.of(events.INPUT_REJECTED)
+    assert payload["code"] == "parse_error"
+    assert recorded.of(events.VALIDATION_FAILED) == []
+
+
 def test_throttled(recorded: Recorded) -> None:
     # Failed logins of ever new accounts: no lockout, only the per-address login throttle.
     client = APIClient()
