@@ -2,49 +2,127 @@
 
 Nothing is cached here, so ``override_settings`` reaches every value in tests and nothing depends
 on import order.
+
+Every setting is declared once in ``SETTINGS``: its type, default, usable values and the check id
+that reports an unusable value. One rule reads them all: a value of the declared type within the
+declared range is used as it is (no conversion: ``"5000"`` is not an ``int``, ``1`` is not a
+``bool``); any other value is replaced by the setting's fail-closed ``fallback``, so no request
+ever fails because of it, and the configuration check (:mod:`django_apisec.checks.settings`)
+reports it on every ``manage.py check``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
+T = TypeVar("T")
+
 PROFILES = ("development", "production")
+FAILURE_POLICIES = ("closed", "open")
 DEFAULT_MAX_PAGE_SIZE = 100
 DEFAULT_API_PREFIX = "/api/"
 # Django's own default for DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB).
 DEFAULT_MAX_BODY_SIZE = 2_621_440
 DEFAULT_JSON_MAX_DEPTH = 32
 DEFAULT_JSON_MAX_ITEMS = 10_000
-
-
-def _positive_int(value: Any) -> int | None:
-    """``value`` as a positive ``int``, or ``None`` (booleans, strings, zero and less refused)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return None
-    return value
-
-
-FAILURE_POLICIES = ("closed", "open")
 DEFAULT_LOCKOUT_THRESHOLD = 5
 # Each lock of the same account lasts longer: 1 min, 5 min, 15 min, 1 h, 6 h, then 24 h.
 DEFAULT_LOCKOUT_PERIODS = (60, 300, 900, 3600, 21600, 86400)
 DEFAULT_LOCKOUT_WINDOW = 3600
 DEFAULT_TRUSTED_DEVICE_AGE = 30 * 86400
+DEFAULT_SESSION_MAX_AGE = timedelta(days=30)
+
+# The largest count a database LIMIT, a cache and Redis all hold (a signed 64-bit integer).
+LARGEST_COUNT = 2**63 - 1
+# The longest duration: a cache timeout and ``now + duration`` stay far from any overflow.
+LONGEST_SECONDS = 100 * 365 * 86400
+# SQLite refuses more than 32,766 parameters in one statement (pk__in of a pruning batch).
+LARGEST_PRUNE_BATCH = 10_000
+COOKIE_PATH = re.compile(r"/(?:(?![;,])[!-~])*")
+NO_VALUE = object()
 
 
-def positive_int(value: Any, default: int) -> int:
-    """``value`` as a positive integer, or ``default`` when it is not one (never a crash)."""
-    if isinstance(value, bool):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default
+class Unreadable:
+    """Stands for a setting whose value raised when read (a lazy object that fails)."""
+
+    def __repr__(self) -> str:
+        return "a value that raises when read"
+
+
+UNREADABLE = Unreadable()
+
+
+def is_int(value: object, minimum: int, maximum: int) -> bool:
+    """Whether ``value`` is an ``int`` (not a ``bool``) from ``minimum`` to ``maximum``."""
+    return type(value) is int and minimum <= value <= maximum
+
+
+def is_bool(value: object) -> bool:
+    """Whether ``value`` is ``True`` or ``False`` (not ``1``, not ``"False"``)."""
+    return isinstance(value, bool)
+
+
+def is_text(value: object) -> bool:
+    """Whether ``value`` is a non-empty ``str``."""
+    return isinstance(value, str) and bool(value)
+
+
+def is_text_list(value: object) -> bool:
+    """Whether ``value`` is a list or tuple of non-empty strings."""
+    return isinstance(value, (list, tuple)) and all(is_text(item) for item in value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One ``APISEC_*`` setting, declared once: the accessor and the check both derive from it.
+
+    ``usable`` says whether a raw value can be used; ``convert`` turns a usable value (or the
+    fallback) into what callers get; ``fallback`` (a raw value) replaces an unusable one and must
+    fail closed. ``secret`` settings never have their value shown in a check message.
+    """
+
+    name: str
+    check_id: str
+    expected: str
+    default: object
+    usable: Callable[[Any], bool]
+    convert: Callable[[Any], T] = _same
+    fallback: object = NO_VALUE
+    default_doc: str = ""
+    secret: bool = False
+
+    def raw(self) -> object:
+        """The value in ``django.conf.settings`` (the default when the project sets none)."""
+        try:
+            return getattr(settings, self.name, self.default)
+        except Exception:  # noqa: BLE001 - a lazy value that fails to evaluate is unusable
+            return UNREADABLE
+
+    def accepts(self, value: object) -> bool:
+        """Whether ``value`` is usable; a value whose inspection raises is not."""
+        try:
+            return bool(self.usable(value))
+        except Exception:  # noqa: BLE001 - a lazy object may raise anything; it is unusable
+            return False
+
+    def value(self) -> T:
+        """The typed value: the setting when usable, else the fail-closed fallback."""
+        raw = self.raw()
+        return self.convert(raw) if self.accepts(raw) else self.fallback_value()
+
+    def fallback_value(self) -> T:
+        """What replaces an unusable value (the default unless a stricter one is declared)."""
+        return self.convert(self.default if self.fallback is NO_VALUE else self.fallback)
 
 
 def parse_trusted_proxies(value: Any) -> list[str]:
@@ -62,84 +140,414 @@ def parse_trusted_proxies(value: Any) -> list[str]:
     return []
 
 
-class ApisecSettings:
-    """Typed accessors for the ``APISEC_*`` settings, with their documented defaults."""
+def _api_prefix(value: str) -> str:
+    inner = value.strip("/")
+    return f"/{inner}/" if inner else "/"
 
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, f"APISEC_{name}", default)
+
+def _max_body_size(value: int | None) -> int:
+    if value is not None:
+        return value
+    django_limit = getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None)
+    if isinstance(django_limit, int) and is_int(django_limit, 1, LARGEST_COUNT):
+        return django_limit
+    return DEFAULT_MAX_BODY_SIZE
+
+
+def _is_duration(value: object) -> bool:
+    if isinstance(value, timedelta):
+        return timedelta(seconds=1) <= value <= timedelta(seconds=LONGEST_SECONDS)
+    return is_int(value, 1, LONGEST_SECONDS)
+
+
+def _duration(value: timedelta | int) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def _cookie_secure(value: bool | None) -> bool:
+    return PROFILE.value() != "development" if value is None else value
+
+
+def _is_text_map(value: object) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(key, str) and isinstance(item, str) for key, item in value.items()
+    )
+
+
+def _is_lockout_periods(value: object) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and all(is_int(item, 1, LONGEST_SECONDS) for item in value)
+    )
+
+
+def _int(minimum: int, maximum: int) -> Callable[[Any], bool]:
+    return lambda value: is_int(value, minimum, maximum)
+
+
+def _one_of(*choices: str) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, str) and value in choices
+
+
+SECONDS = f"a positive int of seconds (at most {LONGEST_SECONDS}, 100 years)"
+COUNT = "a positive int (at most 2**63 - 1)"
+
+PROFILE: Setting[str] = Setting(
+    "APISEC_PROFILE",
+    "apisec.E601",
+    '"development" or "production"',
+    "production",
+    _one_of(*PROFILES),
+    default_doc='``"production"``',
+)
+API_PREFIX: Setting[str] = Setting(
+    "APISEC_API_PREFIX",
+    "apisec.E602",
+    'a non-empty str, e.g. "/api/"',
+    DEFAULT_API_PREFIX,
+    is_text,
+    _api_prefix,
+    # Unusable: every path is treated as API (body limit, API headers, JSON errors everywhere).
+    fallback="/",
+    default_doc='``"/api/"``',
+)
+CACHE: Setting[str] = Setting(
+    "APISEC_CACHE",
+    "apisec.E603",
+    "a non-empty str, an alias in CACHES",
+    "default",
+    is_text,
+    default_doc='``"default"``',
+)
+FAILURE_POLICY: Setting[str] = Setting(
+    "APISEC_FAILURE_POLICY",
+    "apisec.E604",
+    '"closed" or "open"',
+    "closed",
+    _one_of(*FAILURE_POLICIES),
+    default_doc='``"closed"``',
+)
+TRUSTED_PROXIES: Setting[list[str]] = Setting(
+    "APISEC_TRUSTED_PROXIES",
+    # The type and every entry are judged by apisec.E410 (checks/proxies.py).
+    "apisec.E410",
+    'a list of IP networks or addresses, or one comma-separated str, e.g. ["10.0.0.0/24"]',
+    [],
+    lambda value: isinstance(value, (str, list, tuple, set, frozenset)),
+    parse_trusted_proxies,
+    default_doc="``[]``",
+)
+HARDENING_REPORT: Setting[dict[str, str]] = Setting(
+    "APISEC_HARDENING_REPORT",
+    "apisec.E605",
+    "a dict of str to str, written by harden()",
+    {},
+    _is_text_map,
+    dict,
+    default_doc="``{}``",
+)
+MAX_BODY_SIZE: Setting[int] = Setting(
+    "APISEC_MAX_BODY_SIZE",
+    "apisec.E606",
+    "a positive int of bytes (at most 2**63 - 1), or None to follow DATA_UPLOAD_MAX_MEMORY_SIZE",
+    None,
+    lambda value: value is None or is_int(value, 1, LARGEST_COUNT),
+    _max_body_size,
+    default_doc="``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MiB when that is not a positive int)",
+)
+JSON_MAX_DEPTH: Setting[int] = Setting(
+    "APISEC_JSON_MAX_DEPTH",
+    "apisec.E607",
+    COUNT,
+    DEFAULT_JSON_MAX_DEPTH,
+    _int(1, LARGEST_COUNT),
+    default_doc=f"``{DEFAULT_JSON_MAX_DEPTH}``",
+)
+JSON_MAX_ITEMS: Setting[int] = Setting(
+    "APISEC_JSON_MAX_ITEMS",
+    "apisec.E608",
+    COUNT,
+    DEFAULT_JSON_MAX_ITEMS,
+    _int(1, LARGEST_COUNT),
+    default_doc=f"``{DEFAULT_JSON_MAX_ITEMS}``",
+)
+MAX_PAGE_SIZE: Setting[int | None] = Setting(
+    "APISEC_MAX_PAGE_SIZE",
+    "apisec.E609",
+    COUNT,
+    DEFAULT_MAX_PAGE_SIZE,
+    _int(1, LARGEST_COUNT),
+    # Unusable: no bound the client can choose; the paginator then ignores ?page_size=.
+    fallback=None,
+    default_doc=f"``{DEFAULT_MAX_PAGE_SIZE}``",
+)
+LOCKOUT_THRESHOLD: Setting[int] = Setting(
+    "APISEC_LOCKOUT_THRESHOLD",
+    "apisec.E610",
+    COUNT,
+    DEFAULT_LOCKOUT_THRESHOLD,
+    _int(1, LARGEST_COUNT),
+    default_doc=f"``{DEFAULT_LOCKOUT_THRESHOLD}``",
+)
+LOCKOUT_PERIODS: Setting[tuple[int, ...]] = Setting(
+    "APISEC_LOCKOUT_PERIODS",
+    "apisec.E611",
+    f"a non-empty list of positive ints of seconds (each at most {LONGEST_SECONDS})",
+    DEFAULT_LOCKOUT_PERIODS,
+    _is_lockout_periods,
+    tuple,
+    default_doc="``(60, 300, 900, 3600, 21600, 86400)``",
+)
+LOCKOUT_WINDOW: Setting[int] = Setting(
+    "APISEC_LOCKOUT_WINDOW",
+    "apisec.E612",
+    SECONDS,
+    DEFAULT_LOCKOUT_WINDOW,
+    _int(1, LONGEST_SECONDS),
+    default_doc=f"``{DEFAULT_LOCKOUT_WINDOW}`` (1 hour)",
+)
+TRUSTED_DEVICE_AGE: Setting[int] = Setting(
+    "APISEC_TRUSTED_DEVICE_AGE",
+    "apisec.E613",
+    SECONDS,
+    DEFAULT_TRUSTED_DEVICE_AGE,
+    _int(1, LONGEST_SECONDS),
+    default_doc=f"``{DEFAULT_TRUSTED_DEVICE_AGE}`` (30 days)",
+)
+JWT_SESSION_MAX_AGE: Setting[timedelta] = Setting(
+    "APISEC_JWT_SESSION_MAX_AGE",
+    "apisec.E614",
+    f"a timedelta or {SECONDS}",
+    DEFAULT_SESSION_MAX_AGE,
+    _is_duration,
+    _duration,
+    default_doc="``timedelta(days=30)``",
+)
+JWT_REUSE_GRACE_SECONDS: Setting[int] = Setting(
+    "APISEC_JWT_REUSE_GRACE_SECONDS",
+    "apisec.E615",
+    f"an int of seconds from 0 to {LONGEST_SECONDS}",
+    0,
+    _int(0, LONGEST_SECONDS),
+    default_doc="``0``",
+)
+JWT_REUSE_DEACTIVATES_USER: Setting[bool] = Setting(
+    "APISEC_JWT_REUSE_DEACTIVATES_USER",
+    "apisec.E616",
+    "True or False",
+    False,  # noqa: FBT003
+    is_bool,
+    default_doc="``False``",
+)
+JWT_BODY_TRANSPORT: Setting[bool] = Setting(
+    "APISEC_JWT_BODY_TRANSPORT",
+    "apisec.E617",
+    "True or False",
+    False,  # noqa: FBT003
+    is_bool,
+    default_doc="``False``",
+)
+JWT_COOKIE_SECURE: Setting[bool] = Setting(
+    "APISEC_JWT_COOKIE_SECURE",
+    "apisec.E618",
+    "True or False (None: False in the development profile, else True)",
+    None,
+    lambda value: value is None or is_bool(value),
+    _cookie_secure,
+    fallback=True,
+    default_doc="``None``: ``True`` except in the development profile",
+)
+JWT_COOKIE_PATH: Setting[str | None] = Setting(
+    "APISEC_JWT_COOKIE_PATH",
+    "apisec.E619",
+    'None, or a str starting with "/" without spaces, e.g. "/api/auth/"',
+    None,
+    lambda value: value is None or (isinstance(value, str) and bool(COOKIE_PATH.fullmatch(value))),
+    default_doc="``None``: the directory of the auth views",
+)
+JWT_FINGERPRINT: Setting[bool] = Setting(
+    "APISEC_JWT_FINGERPRINT",
+    "apisec.E620",
+    "True or False",
+    False,  # noqa: FBT003
+    is_bool,
+    # Unusable (e.g. "yes"): the stricter binding is on.
+    fallback=True,
+    default_doc="``False``",
+)
+JWT_PREVIOUS_KEYS: Setting[list[str]] = Setting(
+    "APISEC_JWT_PREVIOUS_KEYS",
+    "apisec.E621",
+    "a list of non-empty str keys, or one str",
+    [],
+    lambda value: is_text(value) or is_text_list(value),
+    lambda value: [value] if isinstance(value, str) else list(value),
+    # Unusable: no previous key verifies anything.
+    fallback=[],
+    default_doc="``[]``",
+    secret=True,
+)
+JWT_PRUNE_EVERY: Setting[int] = Setting(
+    "APISEC_JWT_PRUNE_EVERY",
+    "apisec.E622",
+    "an int from 0 (never) to 2**63 - 1",
+    100,
+    _int(0, LARGEST_COUNT),
+    default_doc="``100``",
+)
+JWT_PRUNE_BATCH_SIZE: Setting[int] = Setting(
+    "APISEC_JWT_PRUNE_BATCH_SIZE",
+    "apisec.E623",
+    f"an int from 1 to {LARGEST_PRUNE_BATCH}",
+    1000,
+    _int(1, LARGEST_PRUNE_BATCH),
+    default_doc="``1000``",
+)
+
+#: Every ``APISEC_*`` setting django_apisec reads, in the order the reference lists them.
+SETTINGS: tuple[Setting[Any], ...] = (
+    PROFILE,
+    API_PREFIX,
+    CACHE,
+    FAILURE_POLICY,
+    TRUSTED_PROXIES,
+    HARDENING_REPORT,
+    MAX_BODY_SIZE,
+    JSON_MAX_DEPTH,
+    JSON_MAX_ITEMS,
+    MAX_PAGE_SIZE,
+    LOCKOUT_THRESHOLD,
+    LOCKOUT_PERIODS,
+    LOCKOUT_WINDOW,
+    TRUSTED_DEVICE_AGE,
+    JWT_SESSION_MAX_AGE,
+    JWT_REUSE_GRACE_SECONDS,
+    JWT_REUSE_DEACTIVATES_USER,
+    JWT_BODY_TRANSPORT,
+    JWT_COOKIE_SECURE,
+    JWT_COOKIE_PATH,
+    JWT_FINGERPRINT,
+    JWT_PREVIOUS_KEYS,
+    JWT_PRUNE_EVERY,
+    JWT_PRUNE_BATCH_SIZE,
+)
+
+
+class ApisecSettings:
+    """Typed accessors for the ``APISEC_*`` settings; each reads its :class:`Setting` now."""
 
     @property
     def PROFILE(self) -> str:  # noqa: N802
         """``development`` or ``production``; set by :func:`~django_apisec.hardening.harden`."""
-        return str(self._get("PROFILE", "production"))
-
-    @property
-    def TRUSTED_PROXIES(self) -> list[str]:  # noqa: N802
-        """CIDRs of the reverse proxies whose ``X-Forwarded-*`` headers are believed."""
-        return parse_trusted_proxies(self._get("TRUSTED_PROXIES", []))
-
-    @property
-    def CACHE(self) -> str:  # noqa: N802
-        """Alias of the cache holding abuse-control state (throttles, lockout counters)."""
-        return str(self._get("CACHE", "default"))
-
-    @property
-    def MAX_PAGE_SIZE(self) -> int | None:  # noqa: N802
-        """Largest page a client may ask for with ``?page_size=``; ``None`` when unusable.
-
-        The value must be a positive integer. DRF reads a falsy ``max_page_size`` as "no bound",
-        so anything else is reported as ``None``: the paginator then ignores ``?page_size=``
-        (fails closed) and ``apisec.E108`` reports the setting.
-        """
-        value = self._get("MAX_PAGE_SIZE", DEFAULT_MAX_PAGE_SIZE)
-        if isinstance(value, bool):
-            return None
-        try:
-            size = int(value)
-        except (TypeError, ValueError):
-            return None
-        return size if size > 0 else None
+        return PROFILE.value()
 
     @property
     def API_PREFIX(self) -> str:  # noqa: N802
         """Path prefix of the API (``"/api/"``): API headers, limits and JSON errors apply there.
 
-        Always starts and ends with ``/``; a value that is not a non-empty string is the default.
+        Always starts and ends with ``/``.
         """
-        value = self._get("API_PREFIX", DEFAULT_API_PREFIX)
-        if not isinstance(value, str) or not value.strip("/"):
-            return DEFAULT_API_PREFIX
-        return f"/{value.strip('/')}/"
+        return API_PREFIX.value()
+
+    @property
+    def CACHE(self) -> str:  # noqa: N802
+        """Alias of the cache holding abuse-control state (throttles, lockout counters)."""
+        return CACHE.value()
+
+    @property
+    def FAILURE_POLICY(self) -> str:  # noqa: N802
+        """What throttles and the lockout do when their cache fails: ``closed`` or ``open``."""
+        return FAILURE_POLICY.value()
+
+    @property
+    def TRUSTED_PROXIES(self) -> list[str]:  # noqa: N802
+        """CIDRs of the reverse proxies whose ``X-Forwarded-*`` headers are believed."""
+        return TRUSTED_PROXIES.value()
+
+    @property
+    def HARDENING_REPORT(self) -> dict[str, str]:  # noqa: N802
+        """Where each hardened setting came from (written by ``harden()``); a copy."""
+        return HARDENING_REPORT.value()
 
     @property
     def MAX_BODY_SIZE(self) -> int:  # noqa: N802
-        """Largest request body (bytes) under the API prefix; larger bodies are a 413.
-
-        Defaults to ``DATA_UPLOAD_MAX_MEMORY_SIZE``; when neither is a positive integer (e.g.
-        ``DATA_UPLOAD_MAX_MEMORY_SIZE = None``), 2.5 MiB: a broken bound is never "no bound".
-        """
-        value = _positive_int(self._get("MAX_BODY_SIZE", None))
-        if value is None:
-            value = _positive_int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None))
-        return DEFAULT_MAX_BODY_SIZE if value is None else value
+        """Largest request body (bytes) under the API prefix; larger bodies are a 413."""
+        return MAX_BODY_SIZE.value()
 
     @property
     def JSON_MAX_DEPTH(self) -> int:  # noqa: N802
         """Deepest nesting of arrays and objects a JSON request body may have."""
-        value = _positive_int(self._get("JSON_MAX_DEPTH", DEFAULT_JSON_MAX_DEPTH))
-        return DEFAULT_JSON_MAX_DEPTH if value is None else value
+        return JSON_MAX_DEPTH.value()
 
     @property
     def JSON_MAX_ITEMS(self) -> int:  # noqa: N802
         """Most values (array elements and object members, at any depth) in a JSON body."""
-        value = _positive_int(self._get("JSON_MAX_ITEMS", DEFAULT_JSON_MAX_ITEMS))
-        return DEFAULT_JSON_MAX_ITEMS if value is None else value
+        return JSON_MAX_ITEMS.value()
 
     @property
-    def HARDENING_REPORT(self) -> dict[str, str]:  # noqa: N802
-        """Where each hardened setting came from (written by ``harden()``)."""
-        value = self._get("HARDENING_REPORT", {})
-        return dict(value) if isinstance(value, Mapping) else {}
+    def MAX_PAGE_SIZE(self) -> int | None:  # noqa: N802
+        """Largest page a client may ask for with ``?page_size=``; ``None`` when unusable.
+
+        DRF reads a falsy ``max_page_size`` as "no bound", so an unusable value is ``None``: the
+        paginator then ignores ``?page_size=`` (fails closed).
+        """
+        return MAX_PAGE_SIZE.value()
+
+    @property
+    def LOCKOUT_THRESHOLD(self) -> int:  # noqa: N802
+        """Failed logins of one account (per client bucket) before it locks."""
+        return LOCKOUT_THRESHOLD.value()
+
+    @property
+    def LOCKOUT_PERIODS(self) -> tuple[int, ...]:  # noqa: N802
+        """Seconds of the 1st, 2nd, ... lock of an account; the last repeats."""
+        return LOCKOUT_PERIODS.value()
+
+    @property
+    def LOCKOUT_WINDOW(self) -> int:  # noqa: N802
+        """Seconds failed logins are remembered (from the first failure) while not locked."""
+        return LOCKOUT_WINDOW.value()
+
+    @property
+    def TRUSTED_DEVICE_AGE(self) -> int:  # noqa: N802
+        """Seconds a trusted-device cookie (set after a successful login) stays valid."""
+        return TRUSTED_DEVICE_AGE.value()
+
+    @property
+    def JWT_SESSION_MAX_AGE(self) -> timedelta:  # noqa: N802
+        """Absolute lifetime of a login session (a token family), however often it refreshes."""
+        return JWT_SESSION_MAX_AGE.value()
+
+    @property
+    def JWT_REUSE_GRACE_SECONDS(self) -> int:  # noqa: N802
+        """Seconds in which the just-rotated refresh token fails with 401 without revoking."""
+        return JWT_REUSE_GRACE_SECONDS.value()
+
+    @property
+    def JWT_REUSE_DEACTIVATES_USER(self) -> bool:  # noqa: N802
+        """Also set ``is_active=False`` on the account when refresh-token reuse is detected."""
+        return JWT_REUSE_DEACTIVATES_USER.value()
+
+    @property
+    def JWT_BODY_TRANSPORT(self) -> bool:  # noqa: N802
+        """Also return and accept the refresh token in the JSON body (non-browser clients)."""
+        return JWT_BODY_TRANSPORT.value()
+
+    @property
+    def JWT_COOKIE_SECURE(self) -> bool:  # noqa: N802
+        """Send the session cookies with ``Secure`` and the ``__Secure-``/``__Host-`` prefix."""
+        return JWT_COOKIE_SECURE.value()
+
+    @property
+    def JWT_COOKIE_PATH(self) -> str | None:  # noqa: N802
+        """``Path`` of the refresh cookie; ``None`` means the directory of the auth views."""
+        return JWT_COOKIE_PATH.value()
+
+    @property
+    def JWT_FINGERPRINT(self) -> bool:  # noqa: N802
+        """Bind access tokens to the browser with the OWASP fingerprint cookie."""
+        return JWT_FINGERPRINT.value()
 
     @property
     def JWT_PREVIOUS_KEYS(self) -> list[str]:  # noqa: N802
@@ -148,96 +556,17 @@ class ApisecSettings:
         For HMAC algorithms these are previous ``SIGNING_KEY`` values; for asymmetric ones,
         previous ``VERIFYING_KEY`` (public key) values. A single string counts as one key.
         """
-        value = self._get("JWT_PREVIOUS_KEYS", [])
-        if isinstance(value, (str, bytes)):
-            value = [value]
-        return [str(key) for key in value or [] if key]
-
-    @property
-    def JWT_SESSION_MAX_AGE(self) -> timedelta:  # noqa: N802
-        """Absolute lifetime of a login session (a token family), however often it refreshes."""
-        return _duration(self._get("JWT_SESSION_MAX_AGE", timedelta(days=30)))
-
-    @property
-    def JWT_REUSE_GRACE_SECONDS(self) -> int:  # noqa: N802
-        """Seconds in which the just-rotated refresh token fails with 401 without revoking."""
-        return max(0, int(self._get("JWT_REUSE_GRACE_SECONDS", 0)))
-
-    @property
-    def JWT_REUSE_DEACTIVATES_USER(self) -> bool:  # noqa: N802
-        """Also set ``is_active=False`` on the account when refresh-token reuse is detected."""
-        return bool(self._get("JWT_REUSE_DEACTIVATES_USER", default=False))
-
-    @property
-    def JWT_BODY_TRANSPORT(self) -> bool:  # noqa: N802
-        """Also return and accept the refresh token in the JSON body (non-browser clients)."""
-        return bool(self._get("JWT_BODY_TRANSPORT", default=False))
-
-    @property
-    def JWT_COOKIE_SECURE(self) -> bool:  # noqa: N802
-        """Send the session cookies with ``Secure`` and the ``__Secure-``/``__Host-`` prefix."""
-        return bool(self._get("JWT_COOKIE_SECURE", self.PROFILE != "development"))
-
-    @property
-    def JWT_COOKIE_PATH(self) -> str | None:  # noqa: N802
-        """``Path`` of the refresh cookie; ``None`` means the directory of the auth views."""
-        value = self._get("JWT_COOKIE_PATH", None)
-        return str(value) if value else None
-
-    @property
-    def JWT_FINGERPRINT(self) -> bool:  # noqa: N802
-        """Bind access tokens to the browser with the OWASP fingerprint cookie."""
-        return bool(self._get("JWT_FINGERPRINT", default=False))
+        return JWT_PREVIOUS_KEYS.value()
 
     @property
     def JWT_PRUNE_EVERY(self) -> int:  # noqa: N802
         """On average one login in this many also prunes a batch of dead sessions (0: never)."""
-        return max(0, int(self._get("JWT_PRUNE_EVERY", 100)))
+        return JWT_PRUNE_EVERY.value()
 
     @property
     def JWT_PRUNE_BATCH_SIZE(self) -> int:  # noqa: N802
         """Rows deleted per statement when pruning dead sessions."""
-        return max(1, int(self._get("JWT_PRUNE_BATCH_SIZE", 1000)))
-
-    @property
-    def FAILURE_POLICY(self) -> str:  # noqa: N802
-        """What throttles and the lockout do when their cache fails: ``closed`` or ``open``.
-
-        Anything but ``"open"`` is closed: a typo must not switch the protection off.
-        """
-        return "open" if self._get("FAILURE_POLICY", "closed") == "open" else "closed"
-
-    @property
-    def LOCKOUT_THRESHOLD(self) -> int:  # noqa: N802
-        """Failed logins of one account (per client bucket) before it locks."""
-        return positive_int(self._get("LOCKOUT_THRESHOLD", None), DEFAULT_LOCKOUT_THRESHOLD)
-
-    @property
-    def LOCKOUT_PERIODS(self) -> tuple[int, ...]:  # noqa: N802
-        """Seconds of the 1st, 2nd, ... lock of an account; the last repeats."""
-        value = self._get("LOCKOUT_PERIODS", DEFAULT_LOCKOUT_PERIODS)
-        if isinstance(value, (list, tuple)):
-            periods = tuple(positive_int(item, 0) for item in value)
-            if periods and all(periods):
-                return periods
-        return DEFAULT_LOCKOUT_PERIODS
-
-    @property
-    def LOCKOUT_WINDOW(self) -> int:  # noqa: N802
-        """Seconds failed logins are remembered (from the first failure) while not locked."""
-        return positive_int(self._get("LOCKOUT_WINDOW", None), DEFAULT_LOCKOUT_WINDOW)
-
-    @property
-    def TRUSTED_DEVICE_AGE(self) -> int:  # noqa: N802
-        """Seconds a trusted-device cookie (set after a successful login) stays valid."""
-        return positive_int(self._get("TRUSTED_DEVICE_AGE", None), DEFAULT_TRUSTED_DEVICE_AGE)
-
-
-def _duration(value: Any) -> timedelta:
-    """A ``timedelta`` from a ``timedelta`` or a number of seconds."""
-    if isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=float(value))
+        return JWT_PRUNE_BATCH_SIZE.value()
 
 
 apisec_settings = ApisecSettings()

@@ -81,6 +81,7 @@ ATTACK_SUITES = {
     "test_throttling",
     "test_client_ip",
     "test_events",
+    "test_events_documented",
 }
 JWT_SHAPED = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}")
 LOGGERS = ("django_apisec", "django.security", "django.request", "")

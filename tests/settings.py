@@ -12,6 +12,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "rest_framework",
+    # Not used by django_apisec (its token families replace it); installed so that the checks
+    # can be tested on a project that mounts simplejwt's own views (tests/simplejwt_urls.py).
+    # An app cannot be added with override_settings: its models are abstract when not installed.
     "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
     "drf_spectacular",

@@ -56,6 +56,8 @@ BREAKING_TABLE: list[Any] = [
     ({"CSRF_TRUSTED_ORIGINS": ["*"]}, "apisec.E040"),
     ({"CSRF_TRUSTED_ORIGINS": ["https://*"]}, "apisec.E040"),
     ({"CSRF_TRUSTED_ORIGINS": ["https://*.com"]}, "apisec.E040"),
+    ({"ALLOWED_HOSTS": []}, "apisec.E042"),
+    ({"ALLOWED_HOSTS": [""]}, "apisec.E042"),
 ]
 
 test_each_insecure_setting_alone = each_insecure_setting_alone(BREAKING_TABLE)
@@ -100,6 +102,74 @@ def test_check_deploy_exits_non_zero_on_an_insecure_setting() -> None:
     result = run_check_deploy(DJANGO_ALLOWED_HOSTS="*")
     assert result.returncode == 1
     assert "apisec.E003" in result.stderr
+
+
+# --- ALLOWED_HOSTS ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "hosts", "ids"),
+    [
+        ("production", [], ["apisec.E042"]),
+        ("production", "", ["apisec.E042"]),
+        ("production", ["", ""], ["apisec.E042"]),
+        ("production", ["api.example.com"], []),
+        ("production", ["*"], ["apisec.E003"]),
+        # Development serves localhost: with DEBUG on Django allows it even when the list is empty.
+        ("development", [], []),
+    ],
+)
+def test_allowed_hosts(profile: str, hosts: object, ids: list[str]) -> None:
+    with override_settings(APISEC_PROFILE=profile, ALLOWED_HOSTS=hosts):
+        assert [m.id for m in core.check_allowed_hosts()] == ids
+
+
+# --- Values settings.py sets itself, hiding harden()'s (the startproject case) ----------------
+
+INSECURE_KEY = "django-insecure-" + "q7#x" * 12
+
+
+@pytest.mark.parametrize(
+    ("environment", "source", "opening"),
+    [
+        # startproject's literal, with DJANGO_SECRET_KEY set: the user is told the variable is
+        # ignored, and which line hides it.
+        ("e" * 64, "project", "DJANGO_SECRET_KEY is set but ignored: settings.py sets SECRET_KEY"),
+        (None, "project", "settings.py sets SECRET_KEY itself"),
+        # SECRET_KEY = os.environ["DJANGO_SECRET_KEY"] reads the weak variable itself.
+        (INSECURE_KEY, "project", "Set DJANGO_SECRET_KEY"),
+        (INSECURE_KEY, "environment", "Set DJANGO_SECRET_KEY"),
+        (None, "environment", "Set DJANGO_SECRET_KEY"),
+    ],
+)
+def test_secret_key_hint_names_the_line_that_hides_the_environment(
+    monkeypatch: pytest.MonkeyPatch, environment: str | None, source: str, opening: str
+) -> None:
+    if environment is None:
+        monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("DJANGO_SECRET_KEY", environment)
+    report = {"SECRET_KEY": source}
+    with override_settings(SECRET_KEY=INSECURE_KEY, APISEC_HARDENING_REPORT=report):
+        (message,) = core.check_secret_key()
+    assert message.id == "apisec.E002"
+    assert message.hint.startswith(opening)
+    assert "django-insecure-" in message.msg
+    assert ("from settings.py" in message.hint) is opening.startswith(("DJANGO", "sett"))
+    # The hint never prints either key.
+    assert INSECURE_KEY not in message.hint
+    assert (environment or INSECURE_KEY) not in message.hint
+
+
+@pytest.mark.parametrize(("source", "shadowed"), [("project", True), ("profile", False)])
+def test_debug_hint_names_the_line_in_settings_py(source: str, shadowed: bool) -> None:
+    with override_settings(DEBUG=True, APISEC_HARDENING_REPORT={"DEBUG": source}):
+        (message,) = core.check_debug()
+    assert message.id == "apisec.E001"
+    assert ("settings.py sets DEBUG itself" in message.hint) is shadowed
+    assert message.hint.endswith(
+        "Set DEBUG = False (harden(profile='production') does unless the project sets it)."
+    )
 
 
 # --- Secrets and CSRF origins ------------------------------------------------------------------

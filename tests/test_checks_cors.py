@@ -82,7 +82,7 @@ def test_credentialed_front_end_is_accepted(deploy_ids: DeployIds) -> None:
             "apisec.E303",
         ),
         ({}, {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://app.example\.com$"]}, "apisec.W304"),
-        ({}, {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"]}, "apisec.W306"),
+        ({}, {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"]}, "apisec.E311"),
         (
             CREDENTIALED,
             {"CORS_ALLOWED_ORIGINS": ["https://app.example.com", "http://app.example.com"]},
@@ -98,6 +98,9 @@ def test_credentialed_front_end_is_accepted(deploy_ids: DeployIds) -> None:
         ({}, cors_after(COMMON), "apisec.E309"),
         ({}, cors_after(WHITENOISE), "apisec.E309"),
         ({}, {"CORS_ALLOW_PRIVATE_NETWORK": True}, "apisec.W310"),
+        ({}, {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]}, "apisec.E311"),
+        (CREDENTIALED, {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]}, "apisec.E311"),
+        ({}, {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https?://app\.example\.com$"]}, "apisec.E311"),
     ],
     ids=[
         "allow-all",
@@ -113,6 +116,9 @@ def test_credentialed_front_end_is_accepted(deploy_ids: DeployIds) -> None:
         "cors-after-common",
         "cors-after-whitenoise",
         "private-network",
+        "http-localhost-in-production",
+        "http-localhost+credentials-in-production",
+        "regex-matching-http",
     ],
 )
 def test_each_insecure_cors_setting_alone(
@@ -323,3 +329,72 @@ def test_weird_values_never_crash(setting: str, value: object) -> None:
 def test_missing_settings_never_crash() -> None:
     with mock.patch.object(cors, "settings", SimpleNamespace()):
         assert run_cors_checks() == []
+
+
+# --- plain-http origins by profile -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "credentials", "origin", "expected"),
+    [
+        ("development", False, "http://app.example.com", ["apisec.W306"]),
+        ("development", True, "http://app.example.com", ["apisec.E305"]),
+        ("development", True, "http://localhost:3000", []),
+        ("development", False, "http://localhost:3000", []),
+        ("production", False, "http://app.example.com", ["apisec.E311"]),
+        ("production", True, "http://app.example.com", ["apisec.E305"]),
+        ("production", True, "http://localhost:3000", ["apisec.E311"]),
+        ("production", False, "http://127.0.0.1:8000", ["apisec.E311"]),
+        ("production", True, "https://app.example.com", []),
+    ],
+)
+def test_one_id_per_http_origin_by_profile(
+    profile: str, credentials: bool, origin: str, expected: list[str]
+) -> None:
+    with override_settings(
+        APISEC_PROFILE=profile, CORS_ALLOWED_ORIGINS=[origin], CORS_ALLOW_CREDENTIALS=credentials
+    ):
+        assert ids_of(cors.check_http_origins()) == expected
+
+
+def test_production_names_the_http_origin_and_the_regex() -> None:
+    with override_settings(
+        APISEC_PROFILE="production",
+        CORS_ALLOWED_ORIGINS=["http://app.example.com"],
+        CORS_ALLOWED_ORIGIN_REGEXES=[r"^https://a\.example\.com$", r"^https?://b\.example\.com$"],
+    ):
+        first, second = cors.check_http_origins()
+    assert "'http://app.example.com'" in first.msg
+    assert "in the production profile" in first.msg
+    assert "CORS_ALLOWED_ORIGIN_REGEXES entry '^https?://b\\\\.example\\\\.com$'" in second.msg
+
+
+@override_settings(APISEC_PROFILE="development", CORS_ALLOWED_ORIGIN_REGEXES=[r"^http://.*$"])
+def test_origin_regexes_matching_http_are_fine_in_development() -> None:
+    assert cors.check_http_origins() == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        (r"^https?://app\.example\.com$", True),
+        (r"^http://localhost:\d+$", True),
+        (r"^(http|https)://app\.example\.com$", True),
+        (r"^http(s)?://app\.example\.com$", True),
+        (r"^(?:https://a\.example\.com|http://b\.example\.com)$", True),
+        (r"^[a-z]+://app\.example\.com$", True),
+        (r"^.*://app\.example\.com$", True),
+        (r"^http:\/\/app\.example\.com$", True),
+        (r"^http\:\/\/app\.example\.com$", True),
+        (r"^http\://app\.example\.com$", True),
+        (r"^https://app\.example\.com$", False),
+        (r"^https:\/\/app\.example\.com$", False),
+        (r"^(https)://app\.example\.com$", False),
+        (r"^wss?://app\.example\.com$", False),
+        (r"^https://(app|api)\.example\.com$", False),
+        # No "://" at all: not judged (a known limit of the heuristic).
+        (r"^.*\.example\.com$", False),
+    ],
+)
+def test_which_origin_regexes_match_http(pattern: str, matches: bool) -> None:
+    assert cors.matches_http_scheme(pattern) is matches

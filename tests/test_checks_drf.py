@@ -19,6 +19,7 @@ from rest_framework.throttling import (
 )
 
 from django_apisec.checks import drf, drf_limits
+from django_apisec.checks import settings as settings_checks
 from django_apisec.checks.registry import MESSAGES
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.jwt.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.BasicAuthentication",
             ]
         },
@@ -189,7 +190,7 @@ BREAKING_ROWS = [
     (
         {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTAuthentication",
+                "django_apisec.jwt.authentication.JWTSessionAuthentication",
                 "rest_framework.authentication.TokenAuthentication",
             ]
         },
@@ -215,8 +216,9 @@ def test_each_insecure_setting_alone(
 
 
 def test_unusable_max_page_size_alone(deploy_ids: DeployIds) -> None:
+    # The setting's own id; not E108 too: the paginator then ignores ?page_size= altogether.
     baseline = deploy_ids()
-    assert deploy_ids(APISEC_MAX_PAGE_SIZE=0) - baseline == {"apisec.E108"}
+    assert deploy_ids(APISEC_MAX_PAGE_SIZE=0) - baseline == {"apisec.E609"}
 
 
 def test_missing_rest_framework_is_insecure(deploy_ids: DeployIds) -> None:
@@ -353,12 +355,15 @@ def test_pagination_classes(
 
 @pytest.mark.parametrize(
     ("bound", "flagged"),
-    [(100, False), (1, False), (0, True), (-5, True), (None, True), ("abc", True), ("50", False)],
+    [(100, False), (1, False), (0, True), (-5, True), (None, True), ("abc", True), ("50", True)],
 )
 def test_bounded_pagination_setting(bound: Any, flagged: bool) -> None:
+    # An unusable bound is the setting's error (E609), never E108: ?page_size= is then ignored.
     config = {"DEFAULT_PAGINATION_CLASS": drf_limits.APISEC_PAGINATION, "PAGE_SIZE": 10}
     with override_settings(REST_FRAMEWORK=config, APISEC_MAX_PAGE_SIZE=bound):
-        assert bool(drf_limits.check_page_size_bound()) is flagged
+        assert drf_limits.check_page_size_bound() == []
+        ids = [m.id for m in settings_checks.check_settings_usable()]
+    assert ids == (["apisec.E609"] if flagged else [])
 
 
 @pytest.mark.parametrize(

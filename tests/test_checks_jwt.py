@@ -69,10 +69,18 @@ BREAKING_ROWS = [
     ({"ACCESS_TOKEN_LIFETIME": timedelta(days=30)}, "apisec.E206"),
     ({"ACCESS_TOKEN_LIFETIME": timedelta(minutes=30)}, "apisec.W207"),
     ({"REFRESH_TOKEN_LIFETIME": timedelta(days=90)}, "apisec.W208"),
-    ({"BLACKLIST_AFTER_ROTATION": False}, "apisec.E209"),
-    ({"ROTATE_REFRESH_TOKENS": False}, "apisec.W210"),
     ({"LEEWAY": 300}, "apisec.W211"),
     ({"LEEWAY": timedelta(minutes=5)}, "apisec.W211"),
+]
+# Keys only simplejwt's own views or authentication read: production (our token families only)
+# ignores them, so each row first mounts simplejwt's views and adds its JWTAuthentication,
+# configured as the checks ask; then the change adds exactly its id.
+SIMPLEJWT_URLS = "tests.simplejwt_urls"
+OWN_STACK_BASE = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+OWN_STACK_ROWS = [
+    ({"BLACKLIST_AFTER_ROTATION": False}, "apisec.E209"),
+    ({"ROTATE_REFRESH_TOKENS": False}, "apisec.W210"),
+    ({"ROTATE_REFRESH_TOKENS": ...}, "apisec.W210"),
     ({"JWK_URL": "http://idp.example.com/.well-known/jwks.json"}, "apisec.E212"),
     ({"AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.SlidingToken",)}, "apisec.W213"),
     ({"UPDATE_LAST_LOGIN": True}, "apisec.W214"),
@@ -93,6 +101,34 @@ def test_each_insecure_setting_alone(
     assert found - baseline == {expected}
 
 
+def own_stack(production_settings: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """Production plus simplejwt's own views and JWTAuthentication, with ``changes``."""
+    rest_framework = production_settings["REST_FRAMEWORK"]
+    authentication = [*rest_framework["DEFAULT_AUTHENTICATION_CLASSES"], JWT_AUTH_PATH]
+    return {
+        "ROOT_URLCONF": SIMPLEJWT_URLS,
+        "REST_FRAMEWORK": {**rest_framework, "DEFAULT_AUTHENTICATION_CLASSES": authentication},
+        "SIMPLE_JWT": simple_jwt(
+            production_settings, **{**OWN_STACK_BASE, "CHECK_REVOKE_TOKEN": True, **changes}
+        ),
+    }
+
+
+@pytest.mark.parametrize(("changes", "expected"), OWN_STACK_ROWS)
+def test_each_insecure_setting_of_simplejwts_own_stack_alone(
+    deploy_ids: DeployIds,
+    production_settings: dict[str, Any],
+    changes: dict[str, Any],
+    expected: str,
+) -> None:
+    baseline = deploy_ids(**own_stack(production_settings))
+    assert {i for i in baseline if ".E2" in i or ".W2" in i} == set()
+    assert deploy_ids(**own_stack(production_settings, **changes)) - baseline == {expected}
+    # Our token families read none of these keys: without simplejwt's own stack, nothing.
+    unchanged = deploy_ids(SIMPLE_JWT=simple_jwt(production_settings, **changes))
+    assert expected not in unchanged
+
+
 def test_signing_key_is_an_old_secret_key(
     deploy_ids: DeployIds, production_settings: dict[str, Any]
 ) -> None:
@@ -101,9 +137,66 @@ def test_signing_key_is_an_old_secret_key(
     assert deploy_ids(SECRET_KEY_FALLBACKS=[signing_key]) - baseline == {"apisec.E201"}
 
 
-def test_rotation_without_the_blacklist_app(deploy_ids: DeployIds) -> None:
+def test_simplejwt_views_without_the_blacklist_app(deploy_ids: DeployIds) -> None:
     baseline = deploy_ids()
-    assert deploy_ids(INSTALLED_APPS=TEST_APPS) - baseline == {"apisec.E209"}
+    assert deploy_ids(INSTALLED_APPS=TEST_APPS) - baseline == set()  # our stack needs no app
+    mounted = deploy_ids(ROOT_URLCONF=SIMPLEJWT_URLS, INSTALLED_APPS=TEST_APPS)
+    assert mounted - baseline == {"apisec.E209"}
+
+
+def test_e209_names_the_view_and_the_route() -> None:
+    with override_settings(ROOT_URLCONF=SIMPLEJWT_URLS, INSTALLED_APPS=TEST_APPS):
+        (message,) = jwt_checks.check_refresh_rotation()
+    assert "tests.simplejwt_urls.TokenObtainPairView at token/" in message.msg
+    assert "'rest_framework_simplejwt.token_blacklist' is not in INSTALLED_APPS" in message.msg
+    assert "django_apisec.urls" in message.hint
+
+
+def test_simplejwt_views_are_found_through_subclasses_and_includes() -> None:
+    with override_settings(ROOT_URLCONF=SIMPLEJWT_URLS):
+        routes = jwt_checks.simplejwt_view_routes()
+    assert [route.route for route in routes] == ["token/", "token/refresh/"]
+    assert jwt_checks.simplejwt_view_routes() == []  # the testproject mounts none
+
+
+@pytest.mark.parametrize(
+    ("authentication", "own", "revocable"),
+    [
+        (["django_apisec.jwt.authentication.JWTSessionAuthentication"], False, False),
+        ([JWT_AUTH_PATH], True, True),
+        ([gettext_lazy(JWT_AUTH_PATH)], True, True),
+        (["rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"], True, False),
+        (["rest_framework_simplejwt.authentication.NoSuchClass"], True, False),
+        (["rest_framework.authentication.SessionAuthentication"], False, False),
+    ],
+)
+def test_which_authentication_is_simplejwts_own(
+    authentication: list[Any], own: bool, revocable: bool
+) -> None:
+    config = {"DEFAULT_AUTHENTICATION_CLASSES": authentication}
+    with override_settings(REST_FRAMEWORK=config, SIMPLE_JWT={}):
+        assert jwt_checks.simplejwt_own_stack() is own
+        # W215 only where CHECK_REVOKE_TOKEN would change something: JWTAuthentication.get_user.
+        assert bool(jwt_checks.check_revoke_token()) is revocable
+
+
+def test_a_subclass_of_simplejwts_authentication_counts() -> None:
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    class CompanyAuthentication(JWTAuthentication):
+        pass
+
+    config = {"DEFAULT_AUTHENTICATION_CLASSES": [CompanyAuthentication]}
+    with override_settings(REST_FRAMEWORK=config, SIMPLE_JWT={}):
+        (message,) = jwt_checks.check_revoke_token()
+    assert "CompanyAuthentication accepts access tokens" in message.msg
+
+
+def test_a_view_naming_simplejwts_authentication_counts() -> None:
+    with override_settings(ROOT_URLCONF="tests.simplejwt_auth_urls", SIMPLE_JWT={}):
+        (message,) = jwt_checks.check_revoke_token()
+        assert jwt_checks.check_refresh_rotation() == []  # no simplejwt view is mounted
+    assert message.msg.startswith(JWT_AUTH_PATH)
 
 
 def test_asymmetric_algorithm_without_verifying_key(
@@ -162,7 +255,6 @@ def test_only_when_simplejwt_is_in_use(
         assert jwt_checks.simplejwt_in_use() is in_use
         # Unset, simplejwt signs with SECRET_KEY: reported only when simplejwt is used.
         assert bool(jwt_key_checks.check_signing_key_separate()) is in_use
-        assert bool(jwt_checks.check_revoke_token()) is in_use
 
 
 INSECURE_JWT = {
@@ -183,7 +275,8 @@ def test_nothing_reported_when_simplejwt_is_not_used(algorithm: str) -> None:
     config = {**INSECURE_JWT, "ALGORITHM": algorithm}
     with override_settings(INSTALLED_APPS=TEST_APPS, REST_FRAMEWORK={}, SIMPLE_JWT=config):
         assert [message for check in CHECKS for message in check()] == []
-    with override_settings(REST_FRAMEWORK={}, SIMPLE_JWT=config):
+    own = {"ROOT_URLCONF": SIMPLEJWT_URLS, "REST_FRAMEWORK": JWT_AUTH}
+    with override_settings(**own, INSTALLED_APPS=TEST_APPS, SIMPLE_JWT=config):
         assert {message.id for check in CHECKS for message in check()} >= {
             "apisec.E206",
             "apisec.W208",
@@ -328,7 +421,8 @@ def test_lifetime_is_named_in_the_message() -> None:
 
 def test_defaults_are_simplejwts() -> None:
     # simplejwt's own defaults: 5-minute access, 1-day refresh, no rotation, no revocation.
-    with override_settings(SIMPLE_JWT={"SIGNING_KEY": STRONG_KEY}):
+    own = {"ROOT_URLCONF": SIMPLEJWT_URLS, "REST_FRAMEWORK": JWT_AUTH}
+    with override_settings(**own, SIMPLE_JWT={"SIGNING_KEY": STRONG_KEY}):
         assert jwt_checks.check_access_token_lifetime() == []
         assert jwt_checks.check_refresh_token_lifetime() == []
         assert ids(jwt_checks.check_refresh_rotation()) == ["apisec.W210"]
@@ -350,7 +444,7 @@ def test_defaults_are_simplejwts() -> None:
     ],
 )
 def test_jwk_url(url: Any, flagged: bool) -> None:
-    with override_settings(SIMPLE_JWT={"JWK_URL": url}):
+    with override_settings(REST_FRAMEWORK=JWT_AUTH, SIMPLE_JWT={"JWK_URL": url}):
         assert bool(jwt_checks.check_jwk_url()) is flagged
 
 
@@ -361,14 +455,14 @@ def test_sliding_token_subclass() -> None:
         pass
 
     config = {"AUTH_TOKEN_CLASSES": [AccessToken, MySliding, "no.such.Token"]}
-    with override_settings(SIMPLE_JWT=config):
+    with override_settings(REST_FRAMEWORK=JWT_AUTH, SIMPLE_JWT=config):
         assert ids(jwt_checks.check_sliding_tokens()) == ["apisec.W213"]
 
 
 def test_blacklist_app_config_path_counts_as_installed() -> None:
     apps = [*TEST_APPS, "rest_framework_simplejwt.token_blacklist.apps.TokenBlacklistConfig"]
     config = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
-    with override_settings(INSTALLED_APPS=apps, SIMPLE_JWT=config):
+    with override_settings(INSTALLED_APPS=apps, ROOT_URLCONF=SIMPLEJWT_URLS, SIMPLE_JWT=config):
         assert jwt_checks.check_refresh_rotation() == []
 
 

@@ -171,8 +171,11 @@ BREAKING_TABLE: list[Any] = [
     ),
     ({"PASSWORD_HASHERS": []}, "apisec.E030"),
     ({"AUTH_PASSWORD_VALIDATORS": []}, "apisec.E034"),
-    ({"AUTH_PASSWORD_VALIDATORS": [{"NAME": COMMON}]}, "apisec.W035"),
+    ({"AUTH_PASSWORD_VALIDATORS": [{"NAME": COMMON}]}, "apisec.E041"),
+    ({"AUTH_PASSWORD_VALIDATORS": validators_with_min_length(6)}, "apisec.E041"),
+    ({"AUTH_PASSWORD_VALIDATORS": validators_with_min_length(7)}, "apisec.E041"),
     ({"AUTH_PASSWORD_VALIDATORS": validators_with_min_length(8)}, "apisec.W035"),
+    ({"AUTH_PASSWORD_VALIDATORS": validators_with_min_length(11)}, "apisec.W035"),
 ]
 
 test_each_insecure_setting_alone = each_insecure_setting_alone(BREAKING_TABLE)
@@ -289,10 +292,12 @@ def test_hasher_checks_skip_an_empty_list() -> None:
     [
         ("not a list", {"apisec.E034"}),
         (None, {"apisec.E034"}),
-        ([{"NAME": COMMON}, "junk", {"NAME": 5}, {"NAME": "no_such.Validator"}], {"apisec.W035"}),
-        ([{"NAME": MIN_LENGTH, "OPTIONS": {"bogus": 1}}], {"apisec.W035"}),
-        ([{"NAME": MIN_LENGTH, "OPTIONS": {"min_length": "twelve"}}], {"apisec.W035"}),
-        ([{"NAME": "django.contrib.auth.password_validation.validate_password"}], {"apisec.W035"}),
+        # Without a length validator Django accepts any length: below the 8-character floor.
+        ([{"NAME": COMMON}, "junk", {"NAME": 5}, {"NAME": "no_such.Validator"}], {"apisec.E041"}),
+        ([{"NAME": MIN_LENGTH, "OPTIONS": {"bogus": 1}}], {"apisec.E041"}),
+        ([{"NAME": MIN_LENGTH, "OPTIONS": {"min_length": "twelve"}}], {"apisec.E041"}),
+        ([{"NAME": "django.contrib.auth.password_validation.validate_password"}], {"apisec.E041"}),
+        ([{"NAME": MIN_LENGTH, "OPTIONS": {"min_length": 0}}], {"apisec.E041"}),
         ([{"NAME": MIN_LENGTH}], {"apisec.W035"}),
         ([{"NAME": MIN_LENGTH, "OPTIONS": None}], {"apisec.W035"}),
         ([{"NAME": MIN_LENGTH, "OPTIONS": {"min_length": 12}}], set()),
@@ -314,3 +319,32 @@ def test_minimum_length_reason() -> None:
     with override_settings(AUTH_PASSWORD_VALIDATORS=validators_with_min_length(10)):
         (message,) = passwords.check_password_minimum_length()
     assert "requires only 10 characters (at least 12)" in message.msg
+    with override_settings(AUTH_PASSWORD_VALIDATORS=validators_with_min_length(6)):
+        (message,) = passwords.check_password_minimum_length()
+    assert "requires only 6 characters (at least 8)" in message.msg
+    assert "NIST SP 800-63B" in message.msg
+
+
+# The startproject case: validators set in settings.py are never replaced by harden()'s, so the
+# hint says to delete them; validators that came from harden() need no such advice.
+SHADOWED_HINT = "settings.py sets AUTH_PASSWORD_VALIDATORS itself"
+
+
+@pytest.mark.parametrize(
+    ("validators", "check", "expected"),
+    [
+        ([], passwords.check_password_validators, "apisec.E034"),
+        ([{"NAME": COMMON}], passwords.check_password_minimum_length, "apisec.E041"),
+        ([{"NAME": MIN_LENGTH}], passwords.check_password_minimum_length, "apisec.W035"),
+    ],
+)
+@pytest.mark.parametrize("source", ["project", "profile"])
+def test_validators_set_in_settings_py_are_named_in_the_hint(
+    validators: list[Any], check: Any, expected: str, source: str
+) -> None:
+    report = {"AUTH_PASSWORD_VALIDATORS": source}
+    with override_settings(AUTH_PASSWORD_VALIDATORS=validators, APISEC_HARDENING_REPORT=report):
+        (message,) = check()
+    assert message.id == expected
+    assert (SHADOWED_HINT in message.hint) is (source == "project")
+    assert "'min_length': 12" in message.hint

@@ -73,7 +73,7 @@ def test_cache() -> None:
     ("value", "expected"),
     [
         (25, 25),
-        ("40", 40),
+        ("40", None),
         (0, None),
         (-5, None),
         (None, None),
@@ -83,8 +83,8 @@ def test_cache() -> None:
     ],
 )
 def test_max_page_size(value: Any, expected: int | None) -> None:
-    # A falsy bound would mean "unbounded" to DRF: invalid values are None (the paginator
-    # then ignores ?page_size=).
+    # A falsy bound would mean "unbounded" to DRF: unusable values (a str too: nothing is
+    # converted) are None, and the paginator then ignores ?page_size=.
     with override_settings(APISEC_MAX_PAGE_SIZE=value):
         size = apisec_settings.MAX_PAGE_SIZE
     assert size == expected

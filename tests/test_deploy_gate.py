@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.checks import run_checks
 from django.core.management import call_command
@@ -88,6 +89,22 @@ DRF_THROTTLES = {
     ]
 }
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
+SESSION_AUTH = "django_apisec.jwt.authentication.JWTSessionAuthentication"
+SIMPLEJWT_AUTH = "rest_framework_simplejwt.authentication.JWTAuthentication"
+SIMPLEJWT_URLS = "tests.simplejwt_urls"  # the testproject plus simplejwt's own token views
+ROTATING = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"  # installed by tests/settings.py
+# A project that mounts simplejwt's own views, configured as E209/W210 ask.
+SIMPLEJWT_VIEWS = {"ROOT_URLCONF": SIMPLEJWT_URLS, **jwt(**ROTATING)}
+
+
+def with_min_length(min_length: int) -> list[dict[str, Any]]:
+    """Production's validators with MinimumLengthValidator set to ``min_length``."""
+    return [
+        {**v, "OPTIONS": {"min_length": min_length}} if "MinimumLength" in v["NAME"] else v
+        for v in VALIDATORS
+    ]
+
 
 ROWS = [
     # Django core
@@ -184,7 +201,7 @@ ROWS = [
     Row("AUTH_PASSWORD_VALIDATORS = []", "apisec.E034", {"AUTH_PASSWORD_VALIDATORS": []}),
     Row(
         "MinimumLengthValidator removed",
-        "apisec.W035",
+        "apisec.E041",
         {"AUTH_PASSWORD_VALIDATORS": [v for v in VALIDATORS if "MinimumLength" not in v["NAME"]]},
     ),
     Row(
@@ -302,21 +319,52 @@ ROWS = [
         "apisec.W208",
         jwt(REFRESH_TOKEN_LIFETIME=timedelta(days=90)),
     ),
-    Row("BLACKLIST_AFTER_ROTATION = False", "apisec.E209", jwt(BLACKLIST_AFTER_ROTATION=False)),
-    Row("ROTATE_REFRESH_TOKENS = False", "apisec.W210", jwt(ROTATE_REFRESH_TOKENS=False)),
+    # E209/W210/W214 judge simplejwt's own token views, E212/W213/W215 its own authentication:
+    # the testproject uses neither (its token families replace them), so these rows mount them.
+    Row(
+        "simplejwt's token views mounted, no token_blacklist app",
+        "apisec.E209",
+        {
+            "ROOT_URLCONF": SIMPLEJWT_URLS,
+            "INSTALLED_APPS": [app for app in settings.INSTALLED_APPS if app != BLACKLIST_APP],
+        },
+    ),
+    Row(
+        "simplejwt's views, BLACKLIST_AFTER_ROTATION = False",
+        "apisec.E209",
+        jwt(**{**ROTATING, "BLACKLIST_AFTER_ROTATION": False}),
+        base=SIMPLEJWT_VIEWS,
+    ),
+    Row(
+        "simplejwt's views, ROTATE_REFRESH_TOKENS = False",
+        "apisec.W210",
+        jwt(**{**ROTATING, "ROTATE_REFRESH_TOKENS": False}),
+        base=SIMPLEJWT_VIEWS,
+    ),
     Row("LEEWAY = 300", "apisec.W211", jwt(LEEWAY=300)),
     Row(
-        "JWK_URL over http",
+        "simplejwt's views, JWK_URL over http",
         "apisec.E212",
-        jwt(JWK_URL="http://idp.example.com/.well-known/jwks.json"),
+        jwt(**ROTATING, JWK_URL="http://idp.example.com/.well-known/jwks.json"),
+        base=SIMPLEJWT_VIEWS,
     ),
     Row(
-        "SlidingToken in AUTH_TOKEN_CLASSES",
+        "simplejwt's views, SlidingToken in AUTH_TOKEN_CLASSES",
         "apisec.W213",
-        jwt(AUTH_TOKEN_CLASSES=("rest_framework_simplejwt.tokens.SlidingToken",)),
+        jwt(**ROTATING, AUTH_TOKEN_CLASSES=("rest_framework_simplejwt.tokens.SlidingToken",)),
+        base=SIMPLEJWT_VIEWS,
     ),
-    Row("UPDATE_LAST_LOGIN = True", "apisec.W214", jwt(UPDATE_LAST_LOGIN=True)),
-    Row("CHECK_REVOKE_TOKEN = False", "apisec.W215", jwt(CHECK_REVOKE_TOKEN=False)),
+    Row(
+        "simplejwt's views, UPDATE_LAST_LOGIN = True",
+        "apisec.W214",
+        jwt(**ROTATING, UPDATE_LAST_LOGIN=True),
+        base=SIMPLEJWT_VIEWS,
+    ),
+    Row(
+        "simplejwt's JWTAuthentication added, CHECK_REVOKE_TOKEN off",
+        "apisec.W215",
+        rf(DEFAULT_AUTHENTICATION_CLASSES=[SESSION_AUTH, SIMPLEJWT_AUTH]),
+    ),
     # CORS
     Row(
         "CORS_ALLOW_ALL_ORIGINS = True, with credentials",
@@ -343,7 +391,7 @@ ROWS = [
     ),
     Row(
         "an http origin",
-        "apisec.W306",
+        "apisec.E311",
         {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"]},
     ),
     Row("the 'null' origin", "apisec.E307", {"CORS_ALLOWED_ORIGINS": ["null"]}),
@@ -393,7 +441,7 @@ ROWS = [
         "apisec.E411",
         env={"APISEC_TRUSTED_PROXIES": "0.0.0.0/0"},
     ),
-    Row("APISEC_FAILURE_POLICY = 'open'", "apisec.W413", {"APISEC_FAILURE_POLICY": "open"}),
+    Row("APISEC_FAILURE_POLICY = 'open'", "apisec.E413", {"APISEC_FAILURE_POLICY": "open"}),
     Row(
         "AUTHENTICATION_BACKENDS without the lockout backend",
         "apisec.E414",
@@ -409,6 +457,79 @@ ROWS = [
         "apisec.W412",
         {"SECURE_PROXY_SSL_HEADER": None},
         base_env={"APISEC_TRUSTED_PROXIES": "10.0.0.0/24"},
+    ),
+    # django_apisec's own settings: a value it cannot use, then values beyond production bounds
+    Row("APISEC_MAX_BODY_SIZE = '5000' (a str)", "apisec.E606", {"APISEC_MAX_BODY_SIZE": "5000"}),
+    Row("APISEC_JSON_MAX_DEPTH = '8' (a str)", "apisec.E607", {"APISEC_JSON_MAX_DEPTH": "8"}),
+    Row(
+        "APISEC_JWT_SESSION_MAX_AGE = '1 day'",
+        "apisec.E614",
+        {"APISEC_JWT_SESSION_MAX_AGE": "1 day"},
+    ),
+    Row(
+        "APISEC_JWT_REUSE_GRACE_SECONDS = None",
+        "apisec.E615",
+        {"APISEC_JWT_REUSE_GRACE_SECONDS": None},
+    ),
+    Row("APISEC_JWT_PRUNE_EVERY = 'abc'", "apisec.E622", {"APISEC_JWT_PRUNE_EVERY": "abc"}),
+    Row("APISEC_FAILURE_POLICY = 'Open'", "apisec.E604", {"APISEC_FAILURE_POLICY": "Open"}),
+    Row("APISEC_JWT_COOKIE_SECURE = False", "apisec.E650", {"APISEC_JWT_COOKIE_SECURE": False}),
+    Row("APISEC_MAX_BODY_SIZE = 10 GiB", "apisec.E651", {"APISEC_MAX_BODY_SIZE": 10 * 1024**3}),
+    Row(
+        "DATA_UPLOAD_MAX_MEMORY_SIZE = 100 MiB, no APISEC_MAX_BODY_SIZE",
+        "apisec.E651",
+        {"DATA_UPLOAD_MAX_MEMORY_SIZE": 100 * 1024**2},
+    ),
+    Row("APISEC_JSON_MAX_DEPTH = 1000000", "apisec.E652", {"APISEC_JSON_MAX_DEPTH": 1_000_000}),
+    Row("APISEC_JSON_MAX_ITEMS = 10000000", "apisec.E653", {"APISEC_JSON_MAX_ITEMS": 10_000_000}),
+    Row("APISEC_MAX_PAGE_SIZE = 1000000", "apisec.E654", {"APISEC_MAX_PAGE_SIZE": 1_000_000}),
+    Row(
+        "APISEC_JWT_SESSION_MAX_AGE = 10 years",
+        "apisec.E655",
+        {"APISEC_JWT_SESSION_MAX_AGE": timedelta(days=3650)},
+    ),
+    Row(
+        "APISEC_LOCKOUT_THRESHOLD = 1000000",
+        "apisec.E656",
+        {"APISEC_LOCKOUT_THRESHOLD": 1_000_000},
+    ),
+    Row(
+        "APISEC_LOCKOUT_WINDOW = 60 (5 failures a minute)",
+        "apisec.E656",
+        {"APISEC_LOCKOUT_WINDOW": 60},
+    ),
+    Row("APISEC_LOCKOUT_PERIODS = [1]", "apisec.E656", {"APISEC_LOCKOUT_PERIODS": [1]}),
+    Row(
+        "APISEC_JWT_REUSE_GRACE_SECONDS = 3600",
+        "apisec.E657",
+        {"APISEC_JWT_REUSE_GRACE_SECONDS": 3600},
+    ),
+    Row(
+        "APISEC_TRUSTED_DEVICE_AGE = 10 years",
+        "apisec.E658",
+        {"APISEC_TRUSTED_DEVICE_AGE": 3650 * 86400},
+    ),
+    # Issue 11: gate gaps
+    Row(
+        "MinimumLengthValidator min_length = 6",
+        "apisec.E041",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(6)},
+    ),
+    Row(
+        "MinimumLengthValidator min_length = 10",
+        "apisec.W035",
+        {"AUTH_PASSWORD_VALIDATORS": with_min_length(10)},
+    ),
+    Row("ALLOWED_HOSTS = []", "apisec.E042", {"ALLOWED_HOSTS": []}),
+    Row(
+        "an origin regex matching http://",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https?://app\.example\.com$"]},
+    ),
+    Row(
+        "an http://localhost origin",
+        "apisec.E311",
+        {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]},
     ),
 ]
 

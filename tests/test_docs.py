@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -35,3 +36,44 @@ def test_every_apisec_setting_is_in_the_settings_reference() -> None:
     names = [n for n, v in vars(ApisecSettings).items() if isinstance(v, property)]
     assert names
     assert [n for n in names if f"APISEC_{n}" not in reference] == []
+
+
+def render_settings_table() -> str:
+    """The summary table of docs/settings.rst: every setting's type, default, bound and checks."""
+    from django_apisec.checks.settings import PRODUCTION_BOUNDS
+    from django_apisec.conf import SETTINGS
+
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 22 30 18 30",
+        "",
+        "   * - setting",
+        "     - type (anything else: the check id)",
+        "     - default",
+        "     - production bound (``check --deploy``)",
+    ]
+    for setting in SETTINGS:
+        bound, deploy_id = PRODUCTION_BOUNDS.get(setting.name, ("—", ""))
+        deploy = f"{bound} (``{deploy_id}``)" if deploy_id else bound
+        expected = setting.expected.replace("*", r"\*")
+        lines += [
+            f"   * - ``{setting.name}``",
+            f"     - {expected} (``{setting.check_id}``)",
+            f"     - {setting.default_doc}",
+            f"     - {deploy}",
+        ]
+    return "\n".join(lines)
+
+
+def test_settings_table_lists_every_setting() -> None:
+    page = DOCS.parent / "settings.rst"
+    start, end = ".. settings-table-start\n\n", "\n\n.. settings-table-end"
+    text = page.read_text()
+    head, _, rest = text.partition(start)
+    table, _, tail = rest.partition(end)
+    expected = render_settings_table()
+    if os.environ.get("APISEC_WRITE_DOCS") == "1":
+        page.write_text(f"{head}{start}{expected}{end}{tail}")
+        table = expected
+    assert table == expected, "regenerate: APISEC_WRITE_DOCS=1 pytest tests/test_docs.py"

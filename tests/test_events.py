@@ -228,7 +228,7 @@ def test_default_logging_builds_a_redacting_json_handler() -> None:
 
 
 def test_harden_installs_logging_only_without_one() -> None:
-    from django_apisec.hardening.apply import harden
+    from django_apisec.hardening import harden
 
     namespace: dict[str, Any] = {"SECRET_KEY": "k" * 60}
     harden(namespace, profile="development", environ={})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import django
@@ -359,16 +360,50 @@ def test_simple_jwt_defaults() -> None:
     jwt = hardened("production")["SIMPLE_JWT"]
     assert jwt["ACCESS_TOKEN_LIFETIME"] == timedelta(minutes=15)
     assert jwt["REFRESH_TOKEN_LIFETIME"] <= timedelta(days=1)
-    assert jwt["ROTATE_REFRESH_TOKENS"] is True
-    assert jwt["BLACKLIST_AFTER_ROTATION"] is True
     assert jwt["ALGORITHM"] == "HS256"
+    assert jwt["ISSUER"] == jwt["AUDIENCE"] == "django_apisec"
     assert jwt["AUTH_HEADER_TYPES"] == ("Bearer",)
     assert jwt["LEEWAY"] == 0
-    assert jwt["CHECK_REVOKE_TOKEN"] is True
-    assert jwt["CHECK_USER_IS_ACTIVE"] is True
-    assert jwt["UPDATE_LAST_LOGIN"] is False
     assert jwt["SIGNING_KEY"] == JWT_KEY
     assert "VERIFYING_KEY" not in jwt
+
+
+# One JWT stack: the token families replace simplejwt's rotation, blacklist and revocation, so
+# harden() sets none of the keys only simplejwt's own views and JWTAuthentication read.
+SIMPLEJWT_ONLY_KEYS = [
+    "ROTATE_REFRESH_TOKENS",
+    "BLACKLIST_AFTER_ROTATION",
+    "CHECK_REVOKE_TOKEN",
+    "UPDATE_LAST_LOGIN",
+    "CHECK_USER_IS_ACTIVE",
+    "JWK_URL",
+    "AUTH_TOKEN_CLASSES",
+]
+
+
+@pytest.mark.parametrize("profile", ["development", "production"])
+def test_no_simplejwt_stack_keys_and_no_blacklist_app(profile: str) -> None:
+    namespace = hardened(profile, INSTALLED_APPS=[])
+    assert set(SIMPLEJWT_ONLY_KEYS).isdisjoint(namespace["SIMPLE_JWT"])
+    assert not {f"SIMPLE_JWT.{key}" for key in SIMPLEJWT_ONLY_KEYS} & set(GOVERNED_SETTINGS)
+    assert not any("token_blacklist" in app for app in namespace["INSTALLED_APPS"])
+
+
+def test_every_simple_jwt_default_is_named_by_the_session_layer() -> None:
+    # A guard against defaults nobody reads: each key harden() sets appears in the modules that
+    # build, verify and accept our tokens.
+    package = Path(profiles.__file__).parent
+    modules = ("tokens.py", "authentication.py", "sessions.py")
+    sources = "".join((package / name).read_text() for name in modules)
+    for key in profiles.simple_jwt_defaults():
+        assert key in sources, f"SIMPLE_JWT[{key!r}] is set by harden() but never read"
+
+
+def test_a_projects_own_simplejwt_keys_are_kept() -> None:
+    config = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+    namespace = hardened(SIMPLE_JWT=config)
+    assert namespace["SIMPLE_JWT"]["ROTATE_REFRESH_TOKENS"] is True
+    assert namespace["SIMPLE_JWT"]["BLACKLIST_AFTER_ROTATION"] is True
 
 
 def test_simple_jwt_merge_project_keys_win() -> None:
@@ -377,10 +412,10 @@ def test_simple_jwt_merge_project_keys_win() -> None:
     )
     jwt = namespace["SIMPLE_JWT"]
     assert jwt["ACCESS_TOKEN_LIFETIME"] == timedelta(minutes=5)
-    assert jwt["ROTATE_REFRESH_TOKENS"] is True
+    assert jwt["LEEWAY"] == 0
     assert report(namespace)["SIMPLE_JWT.ACCESS_TOKEN_LIFETIME"] == PROJECT
     assert report(namespace)["SIMPLE_JWT.VERIFYING_KEY"] == PROJECT
-    assert report(namespace)["SIMPLE_JWT.ROTATE_REFRESH_TOKENS"] == PROFILE
+    assert report(namespace)["SIMPLE_JWT.LEEWAY"] == PROFILE
 
 
 # --- what the project set always wins -------------------------------------------------------
@@ -431,7 +466,6 @@ def test_apps_are_added_after_the_projects() -> None:
         "django_apisec",
         "rest_framework",
         "corsheaders",
-        "rest_framework_simplejwt.token_blacklist",
     ]
     assert report(namespace)["INSTALLED_APPS"] == MERGED
 
@@ -441,16 +475,10 @@ def test_apps_already_installed_are_not_duplicated() -> None:
         "django_apisec.apps.ApisecConfig",
         "rest_framework",
         "corsheaders.apps.CorsHeadersAppConfig",
-        "rest_framework_simplejwt.token_blacklist",
     )
     namespace = hardened(INSTALLED_APPS=apps)
     assert namespace["INSTALLED_APPS"] == list(apps)
     assert report(namespace)["INSTALLED_APPS"] == PROJECT
-
-
-def test_blacklist_app_only_when_rotated_tokens_are_blacklisted() -> None:
-    namespace = hardened(INSTALLED_APPS=[], SIMPLE_JWT={"BLACKLIST_AFTER_ROTATION": False})
-    assert "rest_framework_simplejwt.token_blacklist" not in namespace["INSTALLED_APPS"]
 
 
 def test_apps_when_the_project_defines_none() -> None:

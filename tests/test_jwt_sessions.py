@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
@@ -152,6 +153,41 @@ def test_refresh_without_a_cookie_is_401(alice):
     assert response.status_code == 401
     assert response.json() == {"detail": "Token is invalid or expired.", "code": "token_not_valid"}
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_header_settings_are_read_at_request_time(alice):
+    # simplejwt binds AUTH_HEADER_TYPES and AUTH_HEADER_NAME when its module is imported; a
+    # changed SIMPLE_JWT must reach JWTSessionAuthentication all the same.
+    browser = Browser()
+    changed = {
+        **settings.SIMPLE_JWT,
+        "AUTH_HEADER_TYPES": ("JWT",),
+        "AUTH_HEADER_NAME": "HTTP_X_API_TOKEN",
+    }
+    with override_settings(SIMPLE_JWT=changed):
+        accepted = browser.api.get(ME, HTTP_X_API_TOKEN=f"JWT {browser.access}")
+        old_type = browser.api.get(ME, HTTP_X_API_TOKEN=f"Bearer {browser.access}")
+        old_name = browser.api.get(ME, HTTP_AUTHORIZATION=f"JWT {browser.access}")
+        refused = APIClient().post(REFRESH)
+    assert accepted.status_code == 200
+    assert old_type.status_code == 401
+    assert old_type["WWW-Authenticate"] == 'JWT realm="api"'
+    assert old_name.status_code == 401
+    assert refused["WWW-Authenticate"] == 'JWT realm="api"'
+    assert browser.me() == 200  # and back to Bearer afterwards
+
+
+def test_a_lone_header_type_string_counts_as_one_type(alice):
+    browser = Browser()
+    with override_settings(SIMPLE_JWT={**settings.SIMPLE_JWT, "AUTH_HEADER_TYPES": "JWT"}):
+        assert browser.api.get(ME, HTTP_AUTHORIZATION=f"JWT {browser.access}").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer  "])
+def test_a_malformed_bearer_header_is_401(alice, header):
+    response = APIClient().get(ME, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
 
 
 def test_replayed_refresh_token_revokes_the_whole_family(alice, caplog):

@@ -87,7 +87,8 @@ def test_key_rotation_procedure():
         (None, []),
         ("", []),
         ("one-key", ["one-key"]),
-        (["a", "", None, "b"], ["a", "b"]),
+        # An unusable list verifies with no previous key at all (apisec.E621 reports it).
+        (["a", "", None, "b"], []),
         (("a",), ["a"]),
     ],
 )
@@ -101,7 +102,7 @@ def test_previous_keys_setting_shapes(value, expected):
     ("value", "expected"),
     [
         (3600, timedelta(hours=1)),
-        ("60", timedelta(minutes=1)),
+        ("60", timedelta(days=30)),  # a str is unusable: the default, and apisec.E614
         (timedelta(days=2), timedelta(days=2)),
     ],
 )
@@ -125,9 +126,10 @@ def test_setting_defaults():
     with override_settings(
         APISEC_JWT_REUSE_GRACE_SECONDS=-5, APISEC_JWT_PRUNE_EVERY=-1, APISEC_JWT_PRUNE_BATCH_SIZE=0
     ):
+        # Unusable values are the defaults (and apisec.E615, E622, E623), never a crash.
         assert apisec_settings.JWT_REUSE_GRACE_SECONDS == 0
-        assert apisec_settings.JWT_PRUNE_EVERY == 0
-        assert apisec_settings.JWT_PRUNE_BATCH_SIZE == 1
+        assert apisec_settings.JWT_PRUNE_EVERY == 100
+        assert apisec_settings.JWT_PRUNE_BATCH_SIZE == 1000
 
 
 def test_production_profile_makes_cookies_secure():

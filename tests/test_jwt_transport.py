@@ -18,6 +18,7 @@ from django_apisec.jwt.authentication import (
     refresh_cookie_name,
 )
 from django_apisec.jwt.families import SessionRefreshToken
+from django_apisec.models import TokenFamily
 
 pytestmark = pytest.mark.django_db
 
@@ -95,28 +96,104 @@ def test_a_body_token_never_overrides_the_cookie(alice):
 
 
 # --- Origin ---------------------------------------------------------------------------------
+# Attack tests through the real refresh and logout views, each with a real refresh cookie: an
+# untrusted origin is refused and the session is left exactly as it was (not rotated, not
+# ended); a trusted one gets through. Trust comes from Django's CSRF_TRUSTED_ORIGINS matcher and
+# django-cors-headers' allow-list, never from CORS_ALLOW_ALL_ORIGINS.
+
+WILDCARD_CSRF = {"CSRF_TRUSTED_ORIGINS": ["https://*.example.com"]}
+CORS_REGEX = {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://[a-z0-9-]+\.example\.org$"]}
+
+
+def session_state() -> tuple[int, Any, str]:
+    family = TokenFamily.objects.get()
+    return family.generation, family.revoked_at, family.current_jti
+
+
+def post_with_origin(client: APIClient, path: str, origin: str | None) -> Any:
+    extra = {} if origin is None else {"HTTP_ORIGIN": origin}
+    return client.post(path, **extra)
+
+
+def assert_refused(client: APIClient, path: str, origin: str) -> None:
+    before = session_state()
+    response = post_with_origin(client, path, origin)
+    assert response.status_code == 403
+    assert response.json()["code"] == "origin_not_allowed"
+    assert session_state() == before  # neither rotated nor ended
+    assert client.post(REFRESH).status_code == 200  # the cookie still works for its owner
+
+
+def assert_allowed(client: APIClient, path: str, origin: str | None) -> None:
+    before = session_state()
+    response = post_with_origin(client, path, origin)
+    generation, revoked_at, _jti = session_state()
+    if path == REFRESH:
+        assert response.status_code == 200
+        assert generation == before[0] + 1
+    else:
+        assert response.status_code == 204
+        assert revoked_at is not None
 
 
 @pytest.mark.parametrize("path", [REFRESH, LOGOUT])
-def test_foreign_origin_is_refused_on_cookie_views(alice, path):
-    client = APIClient()
-    login(client)
-    response = client.post(path, HTTP_ORIGIN="https://evil.example")
-    assert response.status_code == 403
-    assert response.json()["code"] == "origin_not_allowed"
-    assert client.post(REFRESH).status_code == 200
-
-
-@override_settings(
-    CORS_ALLOWED_ORIGINS=["https://app.example"], CSRF_TRUSTED_ORIGINS=["https://admin.example"]
-)
 @pytest.mark.parametrize(
-    "origin", ["http://testserver", "https://app.example", "https://admin.example"]
+    ("overrides", "origin"),
+    [
+        pytest.param({}, "https://evil.example", id="foreign"),
+        pytest.param({}, "null", id="null"),
+        pytest.param({"CORS_ALLOWED_ORIGINS": ["null"]}, "null", id="null-listed-for-cors"),
+        pytest.param({"CORS_ALLOW_ALL_ORIGINS": True}, "https://evil.example", id="cors-allow-all"),
+        pytest.param(WILDCARD_CSRF, "https://example.com.evil.net", id="wildcard-suffix"),
+        pytest.param(WILDCARD_CSRF, "https://evilexample.com", id="wildcard-no-dot"),
+        pytest.param(WILDCARD_CSRF, "http://app.example.com", id="wildcard-other-scheme"),
+        pytest.param(WILDCARD_CSRF, "https://app.example.com:8443", id="wildcard-other-port"),
+        pytest.param(CORS_REGEX, "https://app.example.org.evil.net", id="regex-no-match"),
+        pytest.param(CORS_REGEX, "http://app.example.org", id="regex-other-scheme"),
+        pytest.param({}, "https://testserver", id="own-host-other-scheme"),
+    ],
 )
-def test_own_and_trusted_origins_are_allowed(alice, origin):
+def test_untrusted_origins_are_refused(alice, path, overrides, origin):
     client = APIClient()
     login(client)
-    assert client.post(REFRESH, HTTP_ORIGIN=origin).status_code == 200
+    with override_settings(**overrides):
+        assert_refused(client, path, origin)
+
+
+@pytest.mark.parametrize("path", [REFRESH, LOGOUT])
+@pytest.mark.parametrize(
+    ("overrides", "origin"),
+    [
+        pytest.param({}, None, id="no-origin"),
+        pytest.param({}, "http://testserver", id="same-origin"),
+        pytest.param(WILDCARD_CSRF, "https://app.example.com", id="csrf-wildcard"),
+        pytest.param(WILDCARD_CSRF, "https://a.b.example.com", id="csrf-wildcard-deeper"),
+        pytest.param(
+            {"CSRF_TRUSTED_ORIGINS": ["https://admin.example"]},
+            "https://admin.example",
+            id="csrf-exact",
+        ),
+        pytest.param(CORS_REGEX, "https://app.example.org", id="cors-regex"),
+        pytest.param(
+            {"CORS_ALLOWED_ORIGINS": ["https://app.example"]},
+            "https://app.example",
+            id="cors-exact",
+        ),
+    ],
+)
+def test_trusted_origins_are_allowed(alice, path, overrides, origin):
+    client = APIClient()
+    login(client)
+    with override_settings(**overrides):
+        assert_allowed(client, path, origin)
+
+
+def test_same_origin_follows_the_request_scheme(alice):
+    client = APIClient()
+    login(client)
+    response = client.post(REFRESH, HTTP_ORIGIN="https://testserver", secure=True)
+    assert response.status_code == 200
+    assert client.post(REFRESH, HTTP_ORIGIN="http://testserver", secure=True).status_code == 403
 
 
 # --- sidejacking fingerprint ------------------------------------------------------------------

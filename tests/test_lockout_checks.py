@@ -1,4 +1,4 @@
-"""apisec.W413 (fail-open policy) and apisec.E414 (no lockout backend): each alone gives its id."""
+"""apisec.E413 (fail-open policy) and apisec.E414 (no lockout backend): each alone gives its id."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_production_settings_enforce_the_lockout(production_settings: dict[str, 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"APISEC_FAILURE_POLICY": "open"}, "apisec.W413"),
+        ({"APISEC_FAILURE_POLICY": "open"}, "apisec.E413"),
         ({"AUTHENTICATION_BACKENDS": [MODEL_BACKEND]}, "apisec.E414"),
         ({"AUTHENTICATION_BACKENDS": []}, "apisec.E414"),
         (

@@ -12,7 +12,6 @@ from django_apisec.conf import (
     DEFAULT_LOCKOUT_WINDOW,
     DEFAULT_TRUSTED_DEVICE_AGE,
     apisec_settings,
-    positive_int,
 )
 
 
@@ -27,10 +26,12 @@ def test_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(3, 3), ("7", 7), (0, 9), (-1, 9), (True, 9), (None, 9), ("x", 9), ([1], 9), (2.9, 2)],
+    # Only an int is an int: "7", 2.9 and True are unusable (apisec.E610), not converted.
+    [(3, 3), ("7", 5), (0, 5), (-1, 5), (True, 5), (None, 5), ("x", 5), ([1], 5), (2.9, 5)],
 )
-def test_positive_int(value: object, expected: int) -> None:
-    assert positive_int(value, 9) == expected
+def test_lockout_threshold_takes_only_a_positive_int(value: object, expected: int) -> None:
+    with override_settings(APISEC_LOCKOUT_THRESHOLD=value):
+        assert expected == apisec_settings.LOCKOUT_THRESHOLD
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,8 @@ def test_failure_policy_is_closed_unless_exactly_open(value: object, expected: s
     ("value", "expected"),
     [
         ([10, 20], (10, 20)),
-        (("30",), (30,)),
+        ((30,), (30,)),
+        (("30",), DEFAULT_LOCKOUT_PERIODS),
         ([], DEFAULT_LOCKOUT_PERIODS),
         ([10, 0], DEFAULT_LOCKOUT_PERIODS),
         ([10, "x"], DEFAULT_LOCKOUT_PERIODS),
@@ -61,7 +63,7 @@ def test_lockout_periods(value: object, expected: tuple[int, ...]) -> None:
 
 def test_numeric_settings_are_read_at_call_time() -> None:
     with override_settings(
-        APISEC_LOCKOUT_THRESHOLD="3", APISEC_LOCKOUT_WINDOW=60, APISEC_TRUSTED_DEVICE_AGE=0
+        APISEC_LOCKOUT_THRESHOLD=3, APISEC_LOCKOUT_WINDOW=60, APISEC_TRUSTED_DEVICE_AGE=0
     ):
         assert apisec_settings.LOCKOUT_THRESHOLD == 3
         assert apisec_settings.LOCKOUT_WINDOW == 60

@@ -14,7 +14,7 @@ def test_an_id_cannot_be_declared_twice() -> None:
 
 def test_emit_fills_message_and_hint_and_keeps_the_template() -> None:
     template = registry.MESSAGES["apisec.E002"]
-    message = registry.emit(template, obj="x", reason="it is short")
+    message = registry.emit(template, obj="x", reason="it is short", shadowing="")
     assert "it is short" in message.msg
     assert message.obj == "x"
     assert message.id == template.id
@@ -31,5 +31,5 @@ def test_emit_without_details_copies_the_template() -> None:
 def test_emit_with_details_and_no_hint() -> None:
     template = registry.MESSAGES["apisec.E002"]
     hintless = type(template)(template.msg, hint=None, id="apisec.E999")
-    message = registry.emit(hintless, reason="r")
+    message = registry.emit(hintless, reason="r", shadowing="")
     assert message.hint is None

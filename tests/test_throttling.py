@@ -245,8 +245,9 @@ def test_login_account_throttle_skips_requests_without_a_username() -> None:
         statuses = [client().post("/login/", {"password": "x"}).status_code for _ in range(3)]
         malformed = client().post("/login/", "{", content_type="application/json")
     assert statuses == [401, 401, 401]
-    # The throttle swallowed the parse error (DRF then hands the view empty data).
-    assert malformed.status_code == 401
+    # A malformed body is answered as one, not as a login without a username.
+    assert malformed.status_code == 400
+    assert malformed.json()["code"] == "parse_error"
 
 
 def test_fail_closed_answers_503_json_with_retry_after() -> None:

@@ -23,6 +23,25 @@ def test_case_variants_share_one_account(name: str) -> None:
     assert canonical_username(name.upper()) == canonical_username(name.lower())
 
 
+def test_dotless_i_spelling_shares_the_account() -> None:
+    # A case-insensitive lookup (UPPER, iexact) finds "ivan" for "\u0131van": one counter.
+    assert canonical_username("\u0131van") == canonical_username("IVAN") == "ivan"
+
+
+def test_every_code_point_is_stable_and_caseless() -> None:
+    unstable = []
+    for code_point in range(0x110000):
+        if 0xD800 <= code_point <= 0xDFFF:  # lone surrogates are not text
+            continue
+        char = chr(code_point)
+        once = canonical_username(char)
+        if canonical_username(once) != once or (
+            canonical_username(char.upper()) != canonical_username(char.lower())
+        ):
+            unstable.append(hex(code_point))
+    assert unstable == []
+
+
 @given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E)), SPACES, SPACES)
 def test_surrounding_whitespace_is_ignored(name: str, before: str, after: str) -> None:
     assert canonical_username(f"{before}{name}{after}") == canonical_username(name)

@@ -7,12 +7,16 @@ The T-th failure locks the account for the next of ``APISEC_LOCKOUT_PERIODS`` (1
 the lock and the counter expire together, and the next lock lasts longer.
 
 Counters are keyed on :func:`~django_apisec.abuse.usernames.canonical_username`, never on the
-client's address, and exist for every name, so a nonexistent account locks exactly like a real
-one. A client holding a trusted-device cookie for the account (:mod:`django_apisec.abuse.devices`)
-counts in its own bucket instead, so an attacker cannot lock the owner out of the devices they use.
+client's address, and exist for every name, so a nonexistent account locks exactly like a real one.
+A client holding a trusted-device cookie for the account (:mod:`django_apisec.abuse.devices`) counts
+in its own bucket instead, so an attacker cannot lock the owner out of the devices they use.
 
 State lives in ``APISEC_CACHE``: no database write per failed attempt. When that cache fails,
 ``APISEC_FAILURE_POLICY`` decides: closed refuses the attempt, open checks the password uncounted.
+
+Each lock is recorded as an ``account_locked_out`` security event (``phase="locked"``), and so is
+each login the lock then refuses (``phase="refused"``, recorded by the exception handler from
+:class:`LockedOut`); see ``docs/security-events.rst``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from django_apisec.abuse.limiter import (
 )
 from django_apisec.abuse.usernames import canonical_username
 from django_apisec.conf import apisec_settings
+from django_apisec.observability import events
 from django_apisec.request.client_ip import client_ip
 
 if TYPE_CHECKING:
@@ -60,13 +65,18 @@ return {0, slot}
 
 
 class LockedOut(exceptions.Throttled):
-    """429 for a login refused by the lockout; ``Retry-After`` says when to try again."""
+    """429 for a login refused by the lockout; ``Retry-After`` says when to try again.
+
+    ``username`` is the canonical name of the locked account (for the security event, never
+    shown to the client).
+    """
 
     default_detail = "Too many failed login attempts, try again later."
     default_code = "locked_out"
 
-    def __init__(self, wait: int) -> None:
+    def __init__(self, wait: int, username: str | None = None) -> None:
         super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
+        self.username = username
 
 
 @dataclass
@@ -92,6 +102,7 @@ class Refusal:
 
     reason: str  # "locked" or "unavailable"
     retry_after: int
+    username: str | None = None
 
 
 def abuse_cache() -> BaseCache:
@@ -152,7 +163,7 @@ def _take_slot(failures_key: str, lock_key: str) -> tuple[int, int]:
 def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
     attempt.admitted = False
     attempt.retry_after = max(1, retry_after)
-    _remember(request, Refusal("locked", attempt.retry_after))
+    _remember(request, Refusal("locked", attempt.retry_after, attempt.username))
     return attempt
 
 
@@ -203,6 +214,16 @@ def record_failure(request: Any, attempt: Attempt) -> None:
     except Exception:  # the store failed after the reservation held
         logger.exception("Lockout store failed while locking an account")
         return
+    events.record(
+        events.ACCOUNT_LOCKED_OUT,
+        request=request,
+        outcome=events.BLOCKED,
+        phase="locked",
+        username=attempt.username,
+        wait=period,
+        level=level,
+        trusted_device=attempt.device is not None,
+    )
     signals.account_locked.send(
         sender=Attempt, username=attempt.username, until=until, level=level, request=request
     )
@@ -246,7 +267,7 @@ def raise_for_lockout(request: Any) -> None:
         return
     if reason.reason == "unavailable":
         raise LimiterUnavailable(reason.retry_after)
-    raise LockedOut(reason.retry_after)
+    raise LockedOut(reason.retry_after, reason.username)
 
 
 def _index_lock(cache: BaseCache, username: str, until: float) -> None:

@@ -14,16 +14,27 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+# Every code point reaches its fixed point within three rounds (checked over all of Unicode).
+MAX_FOLD_ROUNDS = 3
+
 
 def canonical_username(value: object) -> str:
     """NFKC, case-folded, trimmed: the key of every per-account counter.
 
     NFKC folds compatibility forms (full-width letters, ligatures, the ideographic space);
-    ``casefold`` is Unicode's caseless matching (``ß`` and ``ss`` agree); normalising again after
-    folding keeps the result stable; trimming removes the spaces people and attackers add.
+    ``casefold`` is Unicode's caseless matching (``ß`` and ``ss`` agree). Folding the upper case too
+    merges the letters that only meet through it: Turkish dotless i (U+0131) upper-cases to ``I``,
+    so a database that compares case-insensitively finds the account ``ivan`` spelt with it — that
+    spelling must not get a counter of its own. Folding repeats until the text is stable (at most a
+    few rounds), so the result is idempotent; trimming removes the spaces people and attackers add.
     """
     text = unicodedata.normalize("NFKC", str(value))
-    return unicodedata.normalize("NFKC", text.casefold()).strip()
+    for _ in range(MAX_FOLD_ROUNDS):
+        folded = unicodedata.normalize("NFKC", text.upper().casefold())
+        if folded == text:
+            break
+        text = folded
+    return text.strip()
 
 
 def username_field() -> str:

@@ -2,9 +2,9 @@
 
 Importing this package registers every check with Django (``AppConfig.ready()`` does it). Ids are
 grouped by hundreds: 0xx Django core (``core``, ``transport``, ``cookies``, ``headers``,
-``passwords``), 1xx DRF, 2xx JWT, 3xx CORS, 4xx abuse controls and proxies, 5xx views audit. Each
-id is declared once (see :mod:`django_apisec.checks.registry`) and documented once in
-``docs/checks/*.rst``.
+``passwords``), 1xx DRF, 2xx JWT, 3xx CORS, 4xx abuse controls and proxies, 5xx views audit, 6xx
+django_apisec's own ``APISEC_*`` settings (``settings``). Each id is declared once (see
+:mod:`django_apisec.checks.registry`) and documented once in ``docs/checks/*.rst``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django_apisec.checks import (
     jwt_keys,
     passwords,
     proxies,
+    settings,
     transport,
     views_audit,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "jwt_keys",
     "passwords",
     "proxies",
+    "settings",
     "transport",
     "views_audit",
 ]

@@ -59,13 +59,13 @@ E406 = error(
     "non-API views (admin login, plain views) do not hold.",
     "Set RATELIMIT_USE_CACHE to a Redis or memcached cache alias, e.g. the one APISEC_CACHE names.",
 )
-W413 = warning(
-    "apisec.W413",
+E413 = error(
+    "apisec.E413",
     "APISEC_FAILURE_POLICY is 'open': while the abuse-control cache is unreachable, every "
     "throttle admits everything and failed logins are not counted (an attacker who can slow "
     "or crash the cache gets unlimited password guesses).",
     "Remove APISEC_FAILURE_POLICY (the default 'closed' answers 503 with Retry-After while the "
-    "cache is down), or keep 'open' deliberately and silence apisec.W413.",
+    "cache is down). Keeping 'open' in production means silencing apisec.E413 deliberately.",
 )
 E414 = error(
     "apisec.E414",
@@ -193,8 +193,8 @@ def check_ratelimit_cache(**kwargs: Any) -> list[CheckMessage]:
 
 @deploy_check
 def check_failure_policy(**kwargs: Any) -> list[CheckMessage]:
-    """apisec.W413: abuse controls fail closed when their cache is down."""
-    return [W413] if apisec_settings.FAILURE_POLICY == "open" else []
+    """apisec.E413: abuse controls fail closed when their cache is down."""
+    return [E413] if apisec_settings.FAILURE_POLICY == "open" else []
 
 
 def enforces_lockout(entry: object) -> bool:

@@ -1,10 +1,16 @@
 """Django core checks (``apisec.E0xx`` / ``apisec.W0xx``): the basics of a deployment.
 
-This module holds apisec.E001-E003 (DEBUG, SECRET_KEY, ALLOWED_HOSTS), apisec.E031-E033 (request
-size limits) and apisec.E036-E040 (errors, the process, fallback secrets, CSRF origins). The other
-0xx checks live next to it, one topic each: :mod:`.transport` (E004-W007), :mod:`.cookies`
-(E008-W015), :mod:`.headers` (E016-W024) and :mod:`.passwords` (E025-E030, E034-W035); they read
-list and number settings through :func:`as_list`, :func:`as_int` and :func:`installed_middleware`.
+This module holds apisec.E001-E003 and E042 (DEBUG, SECRET_KEY, ALLOWED_HOSTS), apisec.E031-E033
+(request size limits) and apisec.E036-E040 (errors, the process, fallback secrets, CSRF
+origins). The other 0xx checks live next to it, one topic each: :mod:`.transport` (E004-W007),
+:mod:`.cookies` (E008-W015), :mod:`.headers` (E016-W024) and :mod:`.passwords` (E025-E030,
+E034-W035, E041); they read list and number settings through :func:`as_list`, :func:`as_int` and
+:func:`installed_middleware`.
+
+A value ``harden()`` would have made secure but that settings.py sets itself (startproject writes
+``DEBUG = True``, a ``django-insecure-`` key and 8-character validators) is reported with a hint
+that says so: :func:`shadowing` names the line to delete, and :func:`secret_key_shadowing` the
+environment variable that line hides.
 
 Where Django's own deploy checks only warn, these are errors when an attacker gains something.
 Django's ``security.*`` checks still run; these are additional. Each check reads its settings at
@@ -26,6 +32,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.conf import apisec_settings
+from django_apisec.hardening.apply import PROJECT, SECRET_KEY_ENV
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -33,12 +41,12 @@ if TYPE_CHECKING:
 E001 = error(
     "apisec.E001",
     "DEBUG is True in a deployment: tracebacks, settings and SQL are shown to anyone.",
-    "Set DEBUG = False (harden(profile='production') does unless the project sets it).",
+    "{shadowing}Set DEBUG = False (harden(profile='production') does unless the project sets it).",
 )
 E002 = error(
     "apisec.E002",
     "SECRET_KEY is weak: {reason}. Sessions, password reset tokens and signed data can be forged.",
-    "Set DJANGO_SECRET_KEY to a random value of at least 50 characters, e.g. "
+    "{shadowing}Set DJANGO_SECRET_KEY to a random value of at least 50 characters, e.g. "
     'python -c "import secrets; print(secrets.token_urlsafe(64))".',
 )
 E003 = error(
@@ -46,6 +54,13 @@ E003 = error(
     "ALLOWED_HOSTS contains '*': any Host header is accepted (host header poisoning of "
     "password reset links and caches).",
     "List the exact host names the API is served on, e.g. ALLOWED_HOSTS = ['api.example.com'].",
+)
+E042 = error(
+    "apisec.E042",
+    "ALLOWED_HOSTS is empty in the production profile: with DEBUG off, Django answers every "
+    "request with 400 Bad Request.",
+    "List the host names the API is served on, e.g. ALLOWED_HOSTS = ['api.example.com'], or "
+    "read them from the environment: os.environ['DJANGO_ALLOWED_HOSTS'].split(',').",
 )
 
 # --- Request size limits --------------------------------------------------------------------
@@ -107,6 +122,35 @@ INSECURE_PREFIX = "django-insecure-"
 LOOPBACK_HOSTS = {"localhost", "::1"}
 
 
+def shadowing(name: str, written: str) -> str:
+    """The hint's opening when settings.py sets ``name`` itself, else ``""``.
+
+    ``harden()`` records the project's own values as ``project`` in ``APISEC_HARDENING_REPORT``
+    and never replaces them; ``written`` says what startproject puts there.
+    """
+    if apisec_settings.HARDENING_REPORT.get(name) != PROJECT:
+        return ""
+    return (
+        f"settings.py sets {name} itself ({written}), and harden() never replaces a project's "
+        "own value: delete it from settings.py. "
+    )
+
+
+def secret_key_shadowing(value: Any) -> str:
+    """The E002 hint's opening when a SECRET_KEY in settings.py hides ``DJANGO_SECRET_KEY``."""
+    environment = os.environ.get(SECRET_KEY_ENV)
+    written = "startproject writes SECRET_KEY = 'django-insecure-...'"
+    if environment and environment == value:
+        return ""  # settings.py reads the variable: the variable's value itself is weak
+    if environment:
+        return (
+            f"{SECRET_KEY_ENV} is set but ignored: settings.py sets SECRET_KEY itself "
+            f"({written}), and harden() never replaces a project's own value. Delete that line "
+            "from settings.py. "
+        )
+    return shadowing("SECRET_KEY", written)
+
+
 def secret_weakness(value: Any) -> str | None:
     """Why ``value`` is not a strong secret key, or ``None`` when it is."""
     if not isinstance(value, (str, bytes)) or not value:
@@ -148,7 +192,9 @@ def as_int(value: Any) -> int | None:
 @deploy_check
 def check_debug(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E001: DEBUG must be off."""
-    return [E001] if getattr(settings, "DEBUG", False) is True else []
+    if getattr(settings, "DEBUG", False) is not True:
+        return []
+    return [emit(E001, shadowing=shadowing("DEBUG", "startproject writes DEBUG = True"))]
 
 
 @deploy_check
@@ -159,13 +205,21 @@ def check_secret_key(**_kwargs: Any) -> list[CheckMessage]:
     except ImproperlyConfigured:  # Django refuses to hand out an empty SECRET_KEY
         value = ""
     reason = secret_weakness(value)
-    return [emit(E002, reason=reason)] if reason else []
+    if not reason:
+        return []
+    return [emit(E002, reason=reason, shadowing=secret_key_shadowing(value))]
 
 
 @deploy_check
 def check_allowed_hosts(**_kwargs: Any) -> list[CheckMessage]:
-    """apisec.E003: ALLOWED_HOSTS must not accept every host."""
-    return [E003] if "*" in as_list(getattr(settings, "ALLOWED_HOSTS", [])) else []
+    """apisec.E003, E042: ALLOWED_HOSTS must not accept every host, nor none in production."""
+    hosts = as_list(getattr(settings, "ALLOWED_HOSTS", []))
+    if "*" in hosts:
+        return [E003]
+    # [""] is what os.environ.get("HOSTS", "").split(",") gives: as empty as [].
+    if not any(hosts) and apisec_settings.PROFILE == "production":
+        return [E042]
+    return []
 
 
 # --- Request size limits --------------------------------------------------------------------

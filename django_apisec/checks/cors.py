@@ -4,6 +4,8 @@ django-cors-headers reports settings of the wrong type itself (``corsheaders.E0x
 skip such values silently and judge only what the middleware would actually do with the rest.
 Settings are read like django-cors-headers reads them: the current name first, then its legacy
 alias (``CORS_ORIGIN_ALLOW_ALL``, ``CORS_ORIGIN_WHITELIST``, ``CORS_ORIGIN_REGEX_WHITELIST``).
+A plain-http origin is an error in the production profile (``APISEC_PROFILE``) whatever the
+credentials setting (apisec.E311); in development it is only a warning without credentials.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.conf import apisec_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -91,6 +94,15 @@ W310 = warning(
     "intranet or localhost, and then keep the origin allowlist minimal.",
 )
 
+E311 = error(
+    "apisec.E311",
+    "{what} in the production profile: a network attacker who controls that origin's traffic "
+    "(public Wi-Fi, a hostile network) injects script into its page and reads every response "
+    "the API gives it, the signed-in user's data and tokens included.",
+    "Serve the front end over https and allow only 'https://...' origins (an origin regex must "
+    "not match 'http://'); http://localhost origins belong to the development profile only.",
+)
+
 CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 # Middleware that can answer a request themselves, before an inner CorsMiddleware would run.
 ANSWERING_MIDDLEWARE = (
@@ -99,6 +111,8 @@ ANSWERING_MIDDLEWARE = (
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 NULL_ORIGIN = "null"
+# How a pattern spells the "://" after the scheme, escaped or not (longest first).
+SCHEME_SEPARATORS = (r"\:\/\/", r":\/\/", r"\://", "://")
 # After these a "." is an intended wildcard (".*", ".+"), not a forgotten escape.
 QUANTIFIERS = frozenset("*+?{")
 
@@ -215,6 +229,31 @@ def has_bare_host_dot(pattern: str) -> bool:
     return False
 
 
+def _fullmatches(pattern: str, text: str) -> bool:
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def matches_http_scheme(pattern: str) -> bool:
+    """Whether ``pattern`` can match an ``http://`` origin: some ``://`` in it follows a part that
+    matches the scheme ``http`` (``http``, ``https?``, ``(http|https)``, ``[a-z]+``, ``.*``...).
+
+    A heuristic, not a regex engine: a pattern without ``://`` (e.g. ``.*\\.example\\.com$``) is
+    not judged.
+    """
+    for separator in SCHEME_SEPARATORS:
+        index = pattern.find(separator)
+        while index != -1:
+            before = pattern[:index]
+            # The scheme is some tail of what precedes the separator: try each, shortest last.
+            if any(_fullmatches(before[start:], "http") for start in range(len(before))):
+                return True
+            index = pattern.find(separator, index + 1)
+    return False
+
+
 def _matches_null(pattern: str) -> bool:
     try:
         return re.match(pattern, NULL_ORIGIN) is not None
@@ -263,16 +302,35 @@ def check_origin_regexes(**kwargs: Any) -> list[CheckMessage]:
 
 @deploy_check
 def check_http_origins(**kwargs: Any) -> list[CheckMessage]:
-    """apisec.E305 (with credentials), apisec.W306 (without): no plain-http origin but localhost."""
-    template = E305 if allows_credentials() else W306
+    """apisec.E305 (credentials), E311 (production), W306 (otherwise): no plain-http origin.
+
+    One id per origin, in that order. With credentials http://localhost is tolerated; in the
+    production profile it is not, and origin regexes that match http:// are reported too.
+    """
+    credentials = allows_credentials()
+    production = apisec_settings.PROFILE == "production"
     messages: list[CheckMessage] = []
     for origin in allowed_origins():
         try:
             url = urlsplit(origin)
         except ValueError:
             continue  # reported as malformed by corsheaders.E013
-        if url.scheme == "http" and url.hostname not in LOCAL_HOSTS:
-            messages.append(emit(template, origin=origin))
+        if url.scheme != "http":
+            continue
+        local = url.hostname in LOCAL_HOSTS
+        if credentials and not local:
+            messages.append(emit(E305, origin=origin))
+        elif production:
+            what = f"CORS_ALLOWED_ORIGINS trusts the plain-http origin {origin!r}"
+            messages.append(emit(E311, what=what))
+        elif not local:
+            messages.append(emit(W306, origin=origin))
+    if production:
+        messages.extend(
+            emit(E311, what=f"CORS_ALLOWED_ORIGIN_REGEXES entry {pattern!r} matches http origins")
+            for pattern in allowed_origin_regexes()
+            if matches_http_scheme(pattern)
+        )
     return messages
 
 

@@ -1,11 +1,22 @@
 """djangorestframework-simplejwt checks (``apisec.E2xx`` / ``apisec.W2xx``).
 
-They run only where simplejwt is in use: a ``rest_framework_simplejwt`` app is installed or one of
-its authentication classes is configured. Settings are read from ``settings.SIMPLE_JWT`` on every
-call, with simplejwt's defaults for missing keys. simplejwt's own ``api_settings`` is never
-imported: it caches, and its module reads ``SECRET_KEY`` when imported. The signing key and
-algorithm checks are in :mod:`django_apisec.checks.jwt_keys`; lifetimes, rotation and the token
-settings are here.
+Each check judges a ``SIMPLE_JWT`` key only where the JWT stack in use reads it (docs/jwt.rst,
+"One JWT stack"):
+
+* keys, algorithm, lifetimes and leeway: wherever simplejwt's tokens are used at all, by our
+  token families or by simplejwt itself (:func:`simplejwt_in_use`);
+* rotation and the blacklist (E209, W210) and ``UPDATE_LAST_LOGIN`` (W214): only where
+  simplejwt's own token views are reachable in the URLconf (:func:`simplejwt_view_routes`); our
+  token families replace both and never read these keys;
+* ``CHECK_REVOKE_TOKEN`` (W215): only where simplejwt's own ``JWTAuthentication`` accepts tokens
+  (:func:`simplejwt_authentications`), the one class that checks it;
+* ``JWK_URL`` (E212) and ``AUTH_TOKEN_CLASSES`` (W213): where either of simplejwt's own views or
+  authentication is in use (:func:`simplejwt_own_stack`).
+
+Settings are read from ``settings.SIMPLE_JWT`` on every call, with simplejwt's defaults for
+missing keys. simplejwt's own ``api_settings`` is never imported: it caches, and its module reads
+``SECRET_KEY`` when imported. The signing key and algorithm checks are in
+:mod:`django_apisec.checks.jwt_keys`; lifetimes, rotation and the token settings are here.
 """
 
 from __future__ import annotations
@@ -16,9 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.functional import Promise
+from rest_framework.views import APIView
 
-from django_apisec.checks.introspection import as_items, lineage, load, rest_framework_setting
+from django_apisec.checks.introspection import (
+    as_items,
+    dotted_name,
+    lineage,
+    load,
+    rest_framework_setting,
+)
 from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -44,17 +63,21 @@ W208 = warning(
 )
 E209 = error(
     "apisec.E209",
-    "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] is on but {reason}: a rotated refresh token stays "
-    "valid, so a stolen one can be replayed next to the legitimate client until it expires.",
-    "Set SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] = True and add "
-    "'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS (then migrate).",
+    "simplejwt's own token views are mounted ({view} at {route}) but {reason}: refresh tokens "
+    "they issue cannot be revoked, so a stolen one stays usable next to the legitimate client "
+    "until it expires.",
+    "Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS (then migrate) and set "
+    "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] = SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] = True; or "
+    "remove simplejwt's views and use django_apisec.urls, whose token families rotate and "
+    "revoke without them.",
 )
 W210 = warning(
     "apisec.W210",
+    "simplejwt's own token views are mounted ({view} at {route}) and "
     "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] is off: one refresh token is valid for its whole "
     "lifetime, and a stolen one is never detected.",
-    "Set SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] = True and BLACKLIST_AFTER_ROTATION = True, with "
-    "'rest_framework_simplejwt.token_blacklist' in INSTALLED_APPS.",
+    "Set SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] = True and BLACKLIST_AFTER_ROTATION = True (the "
+    "token_blacklist app is installed); or use django_apisec.urls instead of simplejwt's views.",
 )
 W211 = warning(
     "apisec.W211",
@@ -77,21 +100,30 @@ W213 = warning(
 )
 W214 = warning(
     "apisec.W214",
-    "SIMPLE_JWT['UPDATE_LAST_LOGIN'] is on: every token issued writes to the users table, an "
-    "easy way to load the database with login requests.",
+    "SIMPLE_JWT['UPDATE_LAST_LOGIN'] is on and simplejwt's token views are mounted: every token "
+    "they issue writes to the users table, an easy way to load the database with login requests.",
     "Set SIMPLE_JWT['UPDATE_LAST_LOGIN'] = False.",
 )
 W215 = warning(
     "apisec.W215",
-    "SIMPLE_JWT['CHECK_REVOKE_TOKEN'] is off: access tokens issued before a password change "
-    "stay valid until they expire.",
+    "{name} accepts access tokens and SIMPLE_JWT['CHECK_REVOKE_TOKEN'] is off: access tokens "
+    "issued before a password change stay valid until they expire.",
     "Set SIMPLE_JWT['CHECK_REVOKE_TOKEN'] = True (access tokens then carry a hash of the "
-    "password hash, and a password change revokes them).",
+    "password hash, and a password change revokes them); or authenticate with "
+    "django_apisec.jwt.authentication.JWTSessionAuthentication, whose sessions a password change "
+    "revokes.",
 )
 
 SIMPLEJWT = "rest_framework_simplejwt"
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 SLIDING_TOKEN = "rest_framework_simplejwt.tokens.SlidingToken"  # noqa: S105
+#: Base of every simplejwt token view (obtain, refresh, verify, blacklist, sliding).
+TOKEN_VIEW = "rest_framework_simplejwt.views.TokenViewBase"  # noqa: S105
+#: simplejwt's own authentication classes live here; ours subclasses one of them.
+AUTHENTICATION_MODULE = "rest_framework_simplejwt.authentication"
+JWT_AUTHENTICATION = f"{AUTHENTICATION_MODULE}.JWTAuthentication"
+STATELESS_AUTHENTICATION = f"{AUTHENTICATION_MODULE}.JWTStatelessUserAuthentication"
+SESSION_AUTHENTICATION = "django_apisec.jwt.authentication.JWTSessionAuthentication"
 MAX_ACCESS_SECONDS = 3600
 WARN_ACCESS_SECONDS = 15 * 60
 MAX_REFRESH_SECONDS = 30 * 86400
@@ -140,6 +172,56 @@ def simplejwt_in_use() -> bool:
     return False
 
 
+def simplejwt_view_routes() -> list[ViewRoute]:
+    """Routes of the URLconf that reach one of simplejwt's own token views (or a subclass)."""
+    return [route for route in drf_routes() if TOKEN_VIEW in lineage(route.view_class)]
+
+
+def _declared_authentication(view_class: type[APIView]) -> list[Any]:
+    """The ``authentication_classes`` a view sets itself (APIView's is DRF's import-time copy)."""
+    mro = view_class.__mro__
+    for klass in mro[: mro.index(APIView)]:
+        if "authentication_classes" in vars(klass):
+            return as_items(vars(klass)["authentication_classes"])
+    return []
+
+
+def _simplejwt_authentication_name(entry: Any) -> str | None:
+    """The name of ``entry`` if it is simplejwt's own authentication (not our subclass)."""
+    obj, _reason = load(entry)
+    names = lineage(obj)
+    if isinstance(entry, (str, Promise)):
+        names.add(str(entry))
+    if SESSION_AUTHENTICATION in names:
+        return None
+    if not any(name.startswith(f"{AUTHENTICATION_MODULE}.") for name in names):
+        return None
+    return str(entry) if obj is None or isinstance(entry, (str, Promise)) else dotted_name(obj)
+
+
+def simplejwt_authentications() -> dict[str, set[str]]:
+    """simplejwt's own authentication classes in use, each with its lineage.
+
+    In use means listed in ``DEFAULT_AUTHENTICATION_CLASSES`` or set as ``authentication_classes``
+    on a view reachable in the URLconf. ``JWTSessionAuthentication`` is not simplejwt's own: it
+    subclasses ``JWTAuthentication`` but accepts only our tokens.
+    """
+    entries = as_items(rest_framework_setting("DEFAULT_AUTHENTICATION_CLASSES"))
+    for route in drf_routes():
+        entries.extend(_declared_authentication(route.view_class))
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        name = _simplejwt_authentication_name(entry)
+        if name is not None:
+            found[name] = lineage(load(entry)[0]) | {name}
+    return found
+
+
+def simplejwt_own_stack() -> bool:
+    """Whether simplejwt's own views or authentication (not only its tokens) are in use."""
+    return bool(simplejwt_view_routes()) or bool(simplejwt_authentications())
+
+
 def _seconds(value: Any) -> float | None:
     """A duration in seconds (timedelta or number), or ``None`` for anything else."""
     if isinstance(value, timedelta):
@@ -183,15 +265,18 @@ def blacklist_installed() -> bool:
 
 @deploy_check
 def check_refresh_rotation(**_kwargs: Any) -> list[CheckMessage]:
-    """apisec.E209 (rotation without blacklist), apisec.W210 (no rotation)."""
-    if not simplejwt_in_use():
+    """apisec.E209 (simplejwt's views without the blacklist), apisec.W210 (without rotation)."""
+    routes = simplejwt_view_routes()
+    if not routes:
         return []
-    if not simple_jwt_setting("ROTATE_REFRESH_TOKENS"):
-        return [W210]
-    if not simple_jwt_setting("BLACKLIST_AFTER_ROTATION"):
-        return [emit(E209, reason="SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] is off")]
+    where = {"view": routes[0].label, "route": routes[0].route or "/"}
     if not blacklist_installed():
-        return [emit(E209, reason=f"{BLACKLIST_APP!r} is not in INSTALLED_APPS")]
+        return [emit(E209, reason=f"{BLACKLIST_APP!r} is not in INSTALLED_APPS", **where)]
+    if not simple_jwt_setting("ROTATE_REFRESH_TOKENS"):
+        return [emit(W210, **where)]
+    if not simple_jwt_setting("BLACKLIST_AFTER_ROTATION"):
+        reason = "SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] is off while refresh tokens rotate"
+        return [emit(E209, reason=reason, **where)]
     return []
 
 
@@ -209,7 +294,7 @@ def check_leeway(**_kwargs: Any) -> list[CheckMessage]:
 def check_jwk_url(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E212: keys are fetched over https only."""
     url = simple_jwt_setting("JWK_URL")
-    if not simplejwt_in_use() or not url or not isinstance(url, (str, Promise)):
+    if not url or not isinstance(url, (str, Promise)) or not simplejwt_own_stack():
         return []
     if str(url).strip().lower().startswith("https://"):
         return []
@@ -219,7 +304,7 @@ def check_jwk_url(**_kwargs: Any) -> list[CheckMessage]:
 @deploy_check
 def check_sliding_tokens(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W213: no sliding tokens."""
-    if not simplejwt_in_use():
+    if not simplejwt_own_stack():
         return []
     messages = []
     for entry in as_items(simple_jwt_setting("AUTH_TOKEN_CLASSES")):
@@ -232,10 +317,22 @@ def check_sliding_tokens(**_kwargs: Any) -> list[CheckMessage]:
 @deploy_check
 def check_update_last_login(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W214: no database write per token issued."""
-    return [W214] if simplejwt_in_use() and simple_jwt_setting("UPDATE_LAST_LOGIN") else []
+    if not simple_jwt_setting("UPDATE_LAST_LOGIN") or not simplejwt_view_routes():
+        return []
+    return [W214]
 
 
 @deploy_check
 def check_revoke_token(**_kwargs: Any) -> list[CheckMessage]:
-    """apisec.W215: a password change revokes access tokens."""
-    return [W215] if simplejwt_in_use() and not simple_jwt_setting("CHECK_REVOKE_TOKEN") else []
+    """apisec.W215: a password change revokes the access tokens simplejwt's JWTAuthentication takes.
+
+    ``JWTStatelessUserAuthentication`` never loads the user, so ``CHECK_REVOKE_TOKEN`` changes
+    nothing for it; it is not reported here.
+    """
+    if simple_jwt_setting("CHECK_REVOKE_TOKEN"):
+        return []
+    return [
+        emit(W215, name=name)
+        for name, names in simplejwt_authentications().items()
+        if JWT_AUTHENTICATION in names and STATELESS_AUTHENTICATION not in names
+    ]

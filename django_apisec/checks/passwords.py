@@ -2,7 +2,8 @@
 
 This module holds apisec.E025-E030 (PASSWORD_HASHERS: they load, their libraries import, the
 first is a slow hash with OWASP's work factors, no fast digest stays as a fallback) and
-apisec.E034-W035 (AUTH_PASSWORD_VALIDATORS, with a minimum length).
+apisec.E034-W035 and E041 (AUTH_PASSWORD_VALIDATORS, with a minimum length of at least 8
+characters, better 12).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHash
 from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.utils.module_loading import import_string
 
-from django_apisec.checks.core import as_int
+from django_apisec.checks.core import as_int, shadowing
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 
 if TYPE_CHECKING:
@@ -70,13 +71,21 @@ E034 = error(
     "apisec.E034",
     "AUTH_PASSWORD_VALIDATORS {reason}: any password, even '1', is accepted, and accounts "
     "fall to the first guesses of a credential-stuffing or brute-force attack.",
-    "Set AUTH_PASSWORD_VALIDATORS to Django's four validators with "
+    "{shadowing}Set AUTH_PASSWORD_VALIDATORS to Django's four validators with "
     "MinimumLengthValidator OPTIONS {{'min_length': 12}}; harden() does.",
 )
 W035 = warning(
     "apisec.W035",
     "AUTH_PASSWORD_VALIDATORS {reason}: short passwords are accepted.",
-    "Add {{'NAME': 'django.contrib.auth.password_validation.MinimumLengthValidator', "
+    "{shadowing}Add {{'NAME': 'django.contrib.auth.password_validation.MinimumLengthValidator', "
+    "'OPTIONS': {{'min_length': 12}}}} to AUTH_PASSWORD_VALIDATORS.",
+)
+E041 = error(
+    "apisec.E041",
+    "AUTH_PASSWORD_VALIDATORS {reason}: passwords shorter than 8 characters are accepted, "
+    "below the floor of NIST SP 800-63B and OWASP ASVS 5.0 (V6.2.1), and they fall to the "
+    "first rounds of online guessing and offline cracking.",
+    "{shadowing}Add {{'NAME': 'django.contrib.auth.password_validation.MinimumLengthValidator', "
     "'OPTIONS': {{'min_length': 12}}}} to AUTH_PASSWORD_VALIDATORS.",
 )
 
@@ -86,6 +95,9 @@ ARGON2_MIN_MEMORY_KIB = {1: 47104, 2: 19456, 3: 12288, 4: 9216, 5: 7168}
 # OWASP Password Storage Cheat Sheet: PBKDF2 iterations per HMAC digest.
 PBKDF2_MIN_ITERATIONS = {"sha1": 1_300_000, "sha256": 600_000, "sha512": 210_000}
 MIN_PASSWORD_LENGTH = 12
+# NIST SP 800-63B and ASVS 5.0 V6.2.1: below this a length requirement is an error, not advice.
+PASSWORD_LENGTH_FLOOR = 8
+VALIDATORS_WRITTEN = "startproject writes Django's four validators, with an 8-character minimum"
 
 
 # --- Password hashers -----------------------------------------------------------------------
@@ -255,8 +267,16 @@ def check_password_validators(**_kwargs: Any) -> list[CheckMessage]:
     validators = _validators()
     if validators is None:
         value = getattr(settings, "AUTH_PASSWORD_VALIDATORS", [])
-        return [emit(E034, reason=f"is {type(value).__name__}, not a list of validators")]
-    return [] if validators else [emit(E034, reason="is empty")]
+        reason = f"is {type(value).__name__}, not a list of validators"
+    elif not validators:
+        reason = "is empty"
+    else:
+        return []
+    return [emit(E034, reason=reason, shadowing=_validators_shadowing())]
+
+
+def _validators_shadowing() -> str:
+    return shadowing("AUTH_PASSWORD_VALIDATORS", VALIDATORS_WRITTEN)
 
 
 def _minimum_length(entry: Any) -> int | None:
@@ -275,14 +295,20 @@ def _minimum_length(entry: Any) -> int | None:
 
 @deploy_check
 def check_password_minimum_length(**_kwargs: Any) -> list[CheckMessage]:
-    """apisec.W035: passwords should be at least 12 characters long."""
+    """apisec.E041, W035: passwords must be at least 8 characters long, better 12."""
     validators = _validators()
     if not validators:
         return []  # apisec.E034
     lengths = [n for n in map(_minimum_length, validators) if n is not None]
-    if not lengths:
-        return [emit(W035, reason="has no MinimumLengthValidator")]
-    if max(lengths) < MIN_PASSWORD_LENGTH:
-        reason = f"requires only {max(lengths)} characters (at least {MIN_PASSWORD_LENGTH})"
-        return [emit(W035, reason=reason)]
+    longest = max(lengths, default=None)
+    if longest is None:
+        return [
+            emit(E041, reason="has no MinimumLengthValidator", shadowing=_validators_shadowing())
+        ]
+    if longest < PASSWORD_LENGTH_FLOOR:
+        reason = f"requires only {longest} characters (at least {PASSWORD_LENGTH_FLOOR})"
+        return [emit(E041, reason=reason, shadowing=_validators_shadowing())]
+    if longest < MIN_PASSWORD_LENGTH:
+        reason = f"requires only {longest} characters (at least {MIN_PASSWORD_LENGTH})"
+        return [emit(W035, reason=reason, shadowing=_validators_shadowing())]
     return []

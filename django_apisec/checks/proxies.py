@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from django_apisec import conf
 from django_apisec.checks.abuse import ratelimit_enabled
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 from django_apisec.request.proxies import SETTING as TRUSTED_PROXIES
@@ -136,8 +137,8 @@ def check_forwarded_host_port(**kwargs: Any) -> list[CheckMessage]:
 @config_check
 def check_trusted_proxies_valid(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E410: every APISEC_TRUSTED_PROXIES entry is an IP network or address."""
-    value = getattr(settings, TRUSTED_PROXIES, [])
-    if not isinstance(value, (str, list, tuple, set, frozenset)):
+    value = conf.TRUSTED_PROXIES.raw()
+    if not conf.TRUSTED_PROXIES.accepts(value):
         kind = type(value).__name__
         problem = f"must be a list of networks or a comma-separated string, not {kind}"
         return [emit(E410, problem=problem)]

@@ -219,11 +219,8 @@ def _ensure_apps(namespace: MutableMapping[str, Any], report: dict[str, str]) ->
     """Add the apps the hardened settings rely on, after the project's own."""
     project_set = "INSTALLED_APPS" in namespace
     apps = list(namespace.get("INSTALLED_APPS") or ())
+    # Not simplejwt's token_blacklist: the token families of django_apisec.jwt.families replace it.
     required = ["django_apisec", "rest_framework", "corsheaders"]
-    jwt = namespace["SIMPLE_JWT"]
-    if jwt.get("ROTATE_REFRESH_TOKENS") and jwt.get("BLACKLIST_AFTER_ROTATION"):
-        # Without the blacklist app simplejwt cannot refuse a rotated (old) refresh token.
-        required.append("rest_framework_simplejwt.token_blacklist")
     missing = [app for app in required if not has_app(apps, app)]
     namespace["INSTALLED_APPS"] = apps + missing
     if not project_set:

@@ -1,10 +1,10 @@
 """The development and production profiles: what ``harden()`` governs and the defaults it fills.
 
-``GOVERNED_SETTINGS`` is the one list of settings :func:`~django_apisec.hardening.harden` governs
-and ``manage.py apisec_settings`` shows; the functions below give each profile's default for them.
-Some defaults depend on what the project already set (cookie names follow its cookie attributes,
-``NUM_PROXIES`` and ``SECURE_PROXY_SSL_HEADER`` its trusted proxies), so they read the namespace
-being hardened; none of them writes to it.
+``GOVERNED_SETTINGS`` is the one list of settings :func:`~django_apisec.hardening.harden`
+governs and ``manage.py apisec_settings`` shows; the functions below give each profile's default for
+them. Some defaults depend on what the project already set (cookie names follow its cookie
+attributes, ``NUM_PROXIES`` and ``SECURE_PROXY_SSL_HEADER`` its trusted proxies), so they read the
+namespace being hardened; none of them writes to it.
 """
 
 from __future__ import annotations
@@ -96,13 +96,8 @@ GOVERNED_SETTINGS: tuple[str, ...] = (
     "SIMPLE_JWT.AUDIENCE",
     "SIMPLE_JWT.ACCESS_TOKEN_LIFETIME",
     "SIMPLE_JWT.REFRESH_TOKEN_LIFETIME",
-    "SIMPLE_JWT.ROTATE_REFRESH_TOKENS",
-    "SIMPLE_JWT.BLACKLIST_AFTER_ROTATION",
-    "SIMPLE_JWT.UPDATE_LAST_LOGIN",
     "SIMPLE_JWT.AUTH_HEADER_TYPES",
     "SIMPLE_JWT.LEEWAY",
-    "SIMPLE_JWT.CHECK_REVOKE_TOKEN",
-    "SIMPLE_JWT.CHECK_USER_IS_ACTIVE",
 )
 
 # Governed settings whose values are never displayed (``manage.py apisec_settings`` masks them).
@@ -251,23 +246,24 @@ def rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> d
 
 
 def simple_jwt_defaults() -> dict[str, Any]:
-    """``SIMPLE_JWT`` keys (the signing key is resolved separately)."""
+    """``SIMPLE_JWT`` keys our token families read (the signing key is resolved separately).
+
+    Only keys :mod:`django_apisec.jwt.tokens` and :mod:`django_apisec.jwt.authentication` read: the
+    session layer replaces simplejwt's rotation, blacklist and revocation, so
+    ``ROTATE_REFRESH_TOKENS``, ``BLACKLIST_AFTER_ROTATION``, ``CHECK_REVOKE_TOKEN`` and the like
+    are left to a project that mounts simplejwt's own views (docs/jwt.rst, "One JWT stack").
+    """
     return {
         "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+        # The idle lifetime of a session: each refresh extends it, up to
+        # APISEC_JWT_SESSION_MAX_AGE.
         "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
-        "ROTATE_REFRESH_TOKENS": True,
-        "BLACKLIST_AFTER_ROTATION": True,
-        "UPDATE_LAST_LOGIN": False,
         "ALGORITHM": "HS256",
         # Set and verified on every token by django_apisec.jwt.tokens; name your deployment here.
         "ISSUER": "django_apisec",
         "AUDIENCE": "django_apisec",
         "AUTH_HEADER_TYPES": ("Bearer",),
         "LEEWAY": 0,
-        # For simplejwt's own JWTAuthentication (a password change revokes its access tokens);
-        # django_apisec's sessions revoke every family on a password change themselves.
-        "CHECK_REVOKE_TOKEN": True,
-        "CHECK_USER_IS_ACTIVE": True,
     }
 
 

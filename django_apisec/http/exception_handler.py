@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from django_apisec.abuse.lockout import LockedOut
 from django_apisec.abuse.throttling import ratelimit_headers
 from django_apisec.http.body import RequestTooLarge
 from django_apisec.observability import events
@@ -96,6 +97,17 @@ def _record_event(exc: Exception, request: Any) -> None:
             request=request,
             outcome=events.FAILURE,
             fields=events.field_names(exc.detail),
+        )
+    elif isinstance(exc, LockedOut):
+        # A login refused because its account is locked: not a rate limit, an account under
+        # attack (the lock itself was recorded when it was set).
+        events.record(
+            events.ACCOUNT_LOCKED_OUT,
+            request=request,
+            outcome=events.BLOCKED,
+            phase="refused",
+            username=exc.username,
+            wait=getattr(exc, "wait", None),
         )
     elif isinstance(exc, exceptions.Throttled):
         wait = getattr(exc, "wait", None)

@@ -3,6 +3,10 @@
 On top of simplejwt's ``JWTAuthentication`` it verifies access tokens with the strict backend,
 refuses tokens of a revoked session (one cache read), and, when ``APISEC_JWT_FINGERPRINT`` is on,
 refuses access tokens presented without the browser's fingerprint cookie.
+
+simplejwt's ``JWTAuthentication`` matches the header against ``AUTH_HEADER_TYPES`` and
+``AUTH_HEADER_NAME`` captured when its module was imported; here both are read on every request,
+so a changed ``SIMPLE_JWT`` (or ``override_settings`` in a test) takes effect.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
@@ -42,6 +47,19 @@ def fingerprint_cookie_name() -> str:
     return _cookie_name("fgp", host_only=True)
 
 
+def auth_header_types() -> tuple[str, ...]:
+    """``SIMPLE_JWT["AUTH_HEADER_TYPES"]`` as of now; a lone string is one type."""
+    types = jwt_settings().AUTH_HEADER_TYPES
+    if isinstance(types, (list, tuple)):
+        return tuple(str(header_type) for header_type in types)
+    return (str(types),)
+
+
+def authenticate_header_value() -> str:
+    """The ``WWW-Authenticate`` value of a 401: the first configured header type."""
+    return f'{auth_header_types()[0]} realm="{JWTAuthentication.www_authenticate_realm}"'
+
+
 class JWTSessionAuthentication(JWTAuthentication):
     """Bearer authentication with strict access tokens of live sessions.
 
@@ -61,6 +79,28 @@ class JWTSessionAuthentication(JWTAuthentication):
         if is_session_revoked(token.session_id) or not self.fingerprint_ok(token, request):
             raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
         return self.get_user(token), token
+
+    def authenticate_header(self, request: Request) -> str:
+        """``WWW-Authenticate`` of a 401, naming the configured header type (read now)."""
+        return authenticate_header_value()
+
+    def get_header(self, request: Request) -> bytes | None:  # type: ignore[override]
+        """The raw ``SIMPLE_JWT["AUTH_HEADER_NAME"]`` header (read now), or ``None``."""
+        header = request.META.get(jwt_settings().AUTH_HEADER_NAME)
+        if isinstance(header, str):
+            return header.encode(HTTP_HEADER_ENCODING)
+        return header
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        """The token of ``<type> <token>`` for a configured type; ``None`` for another scheme."""
+        parts = header.split()
+        accepted = {header_type.encode(HTTP_HEADER_ENCODING) for header_type in auth_header_types()}
+        if not parts or parts[0] not in accepted:
+            # Another scheme (Basic, Token, ...) is left to the next authentication class.
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
+        return parts[1]
 
     def fingerprint_ok(self, token: SessionAccessToken, request: Request) -> bool:
         """With ``APISEC_JWT_FINGERPRINT`` on, the browser's fingerprint cookie must match."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,10 +24,12 @@ from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
 from django_apisec.conf import apisec_settings
+from django_apisec.http.origins import origin_trusted
 from django_apisec.http.parsers import JSONParser
 from django_apisec.jwt.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
+    authenticate_header_value,
     fingerprint_cookie_name,
     refresh_cookie_name,
 )
@@ -124,18 +125,14 @@ def presented_refresh_token(request: Request) -> str | None:
 
 
 def check_origin(request: Request) -> None:
-    """Refuse a browser request from a foreign origin to a cookie-authenticated view.
+    """Refuse a browser request from an untrusted origin to a cookie-authenticated view.
 
-    SameSite=Strict keeps cross-site requests from carrying the cookie; this also stops a
-    sibling subdomain (same site, other origin). Clients that send no ``Origin`` pass.
+    SameSite=Strict keeps cross-site requests from carrying the cookie; this also stops a sibling
+    subdomain (same site, other origin). Trust comes from Django's CSRF origin check and
+    django-cors-headers' allow-list (:func:`django_apisec.http.origins.origin_trusted`); clients
+    that send no ``Origin`` pass.
     """
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is None:
-        return
-    allowed = {f"{request.scheme}://{request.get_host()}"}
-    allowed.update(getattr(settings, "CSRF_TRUSTED_ORIGINS", None) or ())
-    allowed.update(getattr(settings, "CORS_ALLOWED_ORIGINS", None) or ())
-    if origin not in allowed:
+    if not origin_trusted(request._request):
         raise PermissionDenied("Origin not allowed.", code="origin_not_allowed")
 
 
@@ -157,7 +154,7 @@ class _CookieAuthView(APIView):
 
     def get_authenticate_header(self, request: Request) -> str:
         """Keep failures 401 (DRF answers 403 when no authenticator names a scheme)."""
-        return 'Bearer realm="api"'
+        return authenticate_header_value()
 
 
 @public

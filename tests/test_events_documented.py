@@ -1,0 +1,232 @@
+"""Every security event in docs/security-events.rst is recorded by the action the table names.
+
+Each test performs the real action through the test client (a login, a refresh-token replay, an
+unauthenticated request...) and asserts that the event reached both the security log and the
+``security_event`` signal. The table is parsed, so a newly documented event without a test here
+fails :func:`test_every_documented_event_has_a_test`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from django_apisec.jwt.authentication import refresh_cookie_name
+from django_apisec.observability import events
+from django_apisec.signals import security_event
+from testproject.api.models import Note
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+pytestmark = pytest.mark.django_db
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "security-events.rst"
+PASSWORD = "correct horse battery staple"
+LOGIN = "/api/auth/login/"
+REFRESH = "/api/auth/refresh/"
+LOCKOUT = {"APISEC_LOCKOUT_THRESHOLD": 3, "APISEC_LOCKOUT_PERIODS": [60, 300]}
+
+
+def documented_events() -> list[str]:
+    """The event types in the first column of the table in docs/security-events.rst."""
+    text = DOCS.read_text()
+    header = re.search(r"^=+ +=+\nEvent type +Recorded by\n=+ +=+\n", text, re.MULTILINE)
+    assert header is not None, "the events table's header moved"
+    body = text[header.end() :].split("\n=", 1)[0]
+    return re.findall(r"^``(\w+)``", body, re.MULTILINE)
+
+
+@dataclass
+class Recorded:
+    """The security events recorded so far: the log's payloads and the signal's events."""
+
+    caplog: pytest.LogCaptureFixture
+    signalled: list[events.SecurityEvent]
+
+    def of(self, event_type: str) -> list[dict[str, Any]]:
+        """The logged payloads of ``event_type``, in order; each must also have been signalled."""
+        payloads = [
+            r.security_event  # type: ignore[attr-defined]
+            for r in self.caplog.records
+            if r.name == events.SECURITY_LOGGER and getattr(r, "event", None) == event_type
+        ]
+        assert [e.as_dict() for e in self.signalled if e.type == event_type] == payloads
+        return payloads
+
+
+@pytest.fixture
+def recorded(caplog: pytest.LogCaptureFixture) -> Iterator[Recorded]:
+    """Capture the security log and the ``security_event`` signal during the test."""
+    result = Recorded(caplog, [])
+
+    def receiver(event: events.SecurityEvent, **_kwargs: Any) -> None:
+        result.signalled.append(event)
+
+    security_event.connect(receiver)
+    with caplog.at_level(logging.INFO, logger=events.SECURITY_LOGGER):
+        yield result
+    security_event.disconnect(receiver)
+
+
+@pytest.fixture
+def alice() -> Any:
+    return get_user_model().objects.create_user("alice", password=PASSWORD)
+
+
+def login(client: APIClient, username: str = "alice", password: str = PASSWORD) -> Any:
+    return client.post(LOGIN, {"username": username, "password": password}, format="json")
+
+
+# --- one test per documented event ------------------------------------------------------------
+
+
+def test_authentication_succeeded(alice: Any, recorded: Recorded) -> None:
+    assert login(APIClient()).status_code == 200
+    [payload] = recorded.of(events.AUTHENTICATION_SUCCEEDED)
+    assert payload["outcome"] == "success"
+    assert payload["user_id"] == str(alice.pk)
+    assert payload["path"] == LOGIN
+
+
+def test_authentication_failed(alice: Any, recorded: Recorded) -> None:
+    assert login(APIClient(), password="wrong password here").status_code == 401
+    [payload] = recorded.of(events.AUTHENTICATION_FAILED)
+    assert payload["outcome"] == "failure"
+    assert payload["code"] == "authentication_failed"
+
+
+@override_settings(**LOCKOUT)
+def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    statuses = [login(client, password=f"wrong password {i}").status_code for i in range(3)]
+    assert statuses == [401, 401, 401]
+    # The third failure locks the account: one event, with the lock's length.
+    [locked] = recorded.of(events.ACCOUNT_LOCKED_OUT)
+    assert locked["outcome"] == "blocked"
+    assert locked["phase"] == "locked"
+    assert locked["username"] == "alice"
+    assert locked["wait"] == 60
+    assert locked["level"] == 1
+    assert locked["trusted_device"] is False
+    # Each login the lock refuses, even with the right password, is recorded too: never as a
+    # generic "throttled".
+    response = login(client)
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"
+    [_, refused] = recorded.of(events.ACCOUNT_LOCKED_OUT)
+    assert refused["outcome"] == "blocked"
+    assert refused["phase"] == "refused"
+    assert refused["username"] == "alice"
+    assert 0 < refused["wait"] <= locked["wait"] + 1  # the lock's end is rounded up
+    assert refused["wait"] == int(response["Retry-After"])
+    assert recorded.of(events.THROTTLED) == []
+
+
+def test_token_reused(alice: Any, recorded: Recorded) -> None:
+    victim = APIClient()
+    assert login(victim).status_code == 200
+    stolen = victim.cookies[refresh_cookie_name()].value
+    assert victim.post(REFRESH).status_code == 200  # the victim rotates
+    attacker = APIClient()
+    attacker.cookies[refresh_cookie_name()] = stolen
+    assert attacker.post(REFRESH).status_code == 401
+    [payload] = recorded.of(events.TOKEN_REUSED)
+    assert payload["outcome"] == "blocked"
+    assert payload["user_id"] == str(alice.pk)
+    assert payload["path"] == REFRESH
+
+
+def test_authorization_denied(recorded: Recorded) -> None:
+    assert APIClient().get("/api/notes/").status_code == 401
+    [payload] = recorded.of(events.AUTHORIZATION_DENIED)
+    assert payload["outcome"] == "denied"
+    assert payload["code"] == "not_authenticated"
+
+
+@pytest.mark.urls("tests.ownership_urls")
+def test_owner_bypass(alice: Any, recorded: Recorded) -> None:
+    note = Note.objects.create(title="alice's", body="private", owner=alice)
+    staff = get_user_model().objects.create_user("staff", is_staff=True)
+    client = APIClient()
+    client.force_authenticate(staff)
+    assert client.get(f"/api/staff-notes/{note.pk}/").status_code == 200
+    [payload] = recorded.of(events.OWNER_BYPASS_USED)
+    assert payload["outcome"] == "allowed"
+    assert payload["user_id"] == str(staff.pk)
+    assert payload["policy"] == "StaffMayRead"
+
+
+def test_validation_failed(recorded: Recorded) -> None:
+    response = APIClient().post(LOGIN, {"username": "alice"}, format="json")
+    assert response.status_code == 400
+    [payload] = recorded.of(events.VALIDATION_FAILED)
+    assert payload["outcome"] == "failure"
+    assert payload["fields"] == ["password"]
+
+
+def test_input_rejected(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    access = login(client).json()["access"]
+    response = client.post(
+        "/api/notes/",
+        '{"title": ',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {access}",
+    )
+    assert response.status_code == 400
+    [payload] = recorded.of(events.INPUT_REJECTED)
+    assert payload["outcome"] == "blocked"
+    assert payload["code"] == "parse_error"
+    assert payload["user_id"] == str(alice.pk)
+
+
+def test_malformed_login_body_is_input_rejected(recorded: Recorded) -> None:
+    # Not a login without a username: the login throttle must not swallow the parse error.
+    body = '{"username": '
+    response = APIClient().post("/api/auth/login/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    [payload] = recorded.of(events.INPUT_REJECTED)
+    assert payload["code"] == "parse_error"
+    assert recorded.of(events.VALIDATION_FAILED) == []
+
+
+def test_throttled(recorded: Recorded) -> None:
+    # Failed logins of ever new accounts: no lockout, only the per-address login throttle.
+    client = APIClient()
+    statuses = [login(client, username=f"nobody{i}").status_code for i in range(30)]
+    assert 429 in statuses
+    [payload, *_] = recorded.of(events.THROTTLED)
+    assert payload["outcome"] == "blocked"
+    assert payload["wait"] > 0
+    assert recorded.of(events.ACCOUNT_LOCKED_OUT) == []
+
+
+TESTS: dict[str, Callable[..., None]] = {
+    events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
+    events.AUTHENTICATION_FAILED: test_authentication_failed,
+    events.ACCOUNT_LOCKED_OUT: test_account_locked_out,
+    events.TOKEN_REUSED: test_token_reused,
+    events.AUTHORIZATION_DENIED: test_authorization_denied,
+    events.OWNER_BYPASS_USED: test_owner_bypass,
+    events.VALIDATION_FAILED: test_validation_failed,
+    events.INPUT_REJECTED: test_input_rejected,
+    events.THROTTLED: test_throttled,
+}
+
+
+def test_every_documented_event_has_a_test() -> None:
+    documented = documented_events()
+    assert len(documented) == len(set(documented)), "an event is documented twice"
+    assert set(documented) == set(TESTS), "each documented event needs a test above"
+    # ...and the code declares exactly the documented events.
+    assert set(documented) == events.EVENT_TYPES
