@@ -28,7 +28,7 @@ from django_apisec.backends import LockoutModelBackend
 from django_apisec.lockout import LockedOut, Refusal, raise_for_lockout, refusal
 from django_apisec.permissions import public
 from django_apisec.usernames import canonical_username, submitted_username
-from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
+from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

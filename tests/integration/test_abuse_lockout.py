@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.abuse_server import AbuseServer, abuse_server, require_services
+from tests.integration.abuse_server import AbuseServer, abuse_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,7 +25,6 @@ LOGIN = "/api/auth/login/"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AbuseServer]:
-    require_services()
     with abuse_server(
         APISEC_RATE_ANON="100000/min",
         APISEC_RATE_USER="100000/min",

@@ -1,3 +1,4 @@
+# ruff: noqa: S101 - an assertion helper for test suites: assert is its interface.
 """A test helper for projects: prove that a viewset never lets one user reach another's object.
 
 ::
