@@ -19,13 +19,15 @@ from django.core.cache import caches
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from django_apisec.testing.server import redis_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
     "APISEC_PROFILE": "production",
     "DJANGO_SECRET_KEY": "prod-secret-key-for-tests-" + "s" * 50,
     "APISEC_JWT_SIGNING_KEY": "prod-jwt-signing-key-for-tests-" + "j" * 60,
-    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "REDIS_URL": redis_url("deploy_checks"),
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
 }
