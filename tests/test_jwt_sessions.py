@@ -19,21 +19,9 @@ from django_apisec import session_revocation, sessions
 from django_apisec.authentication import refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
+from tests.conftest import LOGIN, LOGOUT, LOGOUT_ALL, ME, PASSWORD, PASSWORD_URL, REFRESH
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
-REFRESH = "/api/auth/refresh/"
-LOGOUT = "/api/auth/logout/"
-LOGOUT_ALL = "/api/auth/logout-all/"
-PASSWORD_URL = "/api/auth/password/"
-ME = "/api/me/"
-
-
-@pytest.fixture
-def alice() -> Any:
-    return get_user_model().objects.create_user("alice", password=PASSWORD)
 
 
 class Browser:

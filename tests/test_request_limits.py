@@ -9,7 +9,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -341,11 +340,6 @@ def test_check_structure_counts_scalars_as_depth_zero() -> None:
 
 
 # --- through the testproject API --------------------------------------------------------------
-
-
-@pytest.fixture
-def alice() -> Any:
-    return get_user_model().objects.create_user("alice", password="alice-password-123")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import LOGIN, PASSWORD
 from tests.integration.abuse_server import AbuseServer, abuse_server
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 THRESHOLD = 5
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
 
 
 @pytest.fixture(scope="module")
