@@ -501,9 +501,20 @@ def test_saving_other_fields_of_an_inactive_user_does_not_revoke_again(alice):
     assert TokenFamily.objects.get().revoked_at is None
 
 
-def test_creating_a_user_revokes_nothing():
+def test_creating_a_user_revokes_nothing(monkeypatch):
+    revoked: list[str] = []
+    monkeypatch.setattr(
+        session_revocation,
+        "revoke_all_sessions",
+        lambda user, *, reason: revoked.append(reason) or 0,
+    )
+    # A new user with a password, inactive: both triggers of the receiver, were it an update.
     user = get_user_model().objects.create_user("carol", password=PASSWORD, is_active=False)
-    assert user.pk
+    assert revoked == []
+    # The control: the same kind of save on an existing user does reach the (spied) revocation.
+    user.set_password("another passphrase 42")
+    user.save()
+    assert revoked == [session_revocation.PASSWORD_CHANGED]
 
 
 def test_revoke_family_twice_reports_false(alice):

@@ -211,12 +211,18 @@ def test_bounded_stream_refuses_past_the_limit() -> None:
     assert exceeded_while_reading(request)
 
 
-def test_bounded_stream_without_close() -> None:
+def test_closing_the_bounded_stream_closes_the_underlying_one_when_it_can() -> None:
     class NoClose:
         def read(self, size: int) -> bytes:
             return b""
 
-    BoundedBodyStream(NoClose(), 1, HttpRequest()).close()
+    closable = io.BytesIO(b"body")
+    BoundedBodyStream(closable, 10, HttpRequest()).close()
+    assert closable.closed
+    # A stream without close() (some WSGI servers' input) is left alone, without an error.
+    without_close = NoClose()
+    BoundedBodyStream(without_close, 1, HttpRequest()).close()
+    assert not hasattr(without_close, "close")
 
 
 @pytest.mark.parametrize(
@@ -334,9 +340,13 @@ def test_parser_uses_the_settings() -> None:
 
 
 def test_check_structure_counts_scalars_as_depth_zero() -> None:
-    check_structure("x", max_depth=1, max_items=1)
-    check_structure([], max_depth=1, max_items=1)
-    check_structure({"k": "v"}, max_depth=1, max_items=1)
+    for scalar in ("x", 1, 1.5, None, True):
+        check_structure(scalar, max_depth=0, max_items=0)  # no container: depth 0, no items
+    for container in ([], {"k": "v"}):
+        check_structure(container, max_depth=1, max_items=1)
+        with pytest.raises(ParseError) as info:
+            check_structure(container, max_depth=0, max_items=1)
+        assert info.value.get_codes() == "json_too_deep"
 
 
 # --- through the testproject API --------------------------------------------------------------
