@@ -25,8 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import production_env
-from tests.integration.abuse_server import POSTGRES_URL, REDIS_URL, ROOT
+from bench.servers import POSTGRES_URL, ROOT, production_env
 
 CHILD = """
 import collections, json, time
@@ -54,7 +53,6 @@ def run(routes: int) -> dict[str, float]:
     """One process: the checks' and the URLconf import's seconds, and the process's."""
     env = production_env(
         POSTGRES_URL,
-        REDIS_URL,
         DJANGO_SETTINGS_MODULE="bench.scale_settings",
         BENCH_ROUTES=str(routes),
     )

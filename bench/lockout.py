@@ -3,8 +3,9 @@ django-defender, each in its documented default setup, all on the Django admin l
 
     .venv/bin/python bench/lockout.py [--threads 20 50]
 
-For each contender a child process configures Django (a fresh PostgreSQL database, Redis db 11
-for the cache / defender, a password hasher that counts every hash) with a failure limit of 5, then:
+For each contender a child process configures Django (a fresh PostgreSQL database, the
+benchmarks' Redis database for the cache / defender, a password hasher that counts every hash)
+with a failure limit of 5, then:
 
 Every attempt comes from a new client address (a botnet; what an account attack looks like),
 so a per-IP lock does not help anyone; the lock has to be about the account.
@@ -31,8 +32,12 @@ from typing import Any
 
 import dj_database_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from django_apisec.testing.server import fresh_database, postgres_url, redis_url
+
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = redis_url("bench")
 LIMIT = 5
 PASSWORD = "correct horse battery staple"  # noqa: S105 (the bench user's)
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -240,9 +245,7 @@ def child(name: str, threads: list[int]) -> None:
     import django
     from django.conf import settings
 
-    from tests.integration.abuse_server import fresh_database
-
-    with fresh_database() as database_url:
+    with fresh_database(postgres_url(), prefix="apisec_bench") as database_url:
         settings.configure(**contender_settings(name, database_url))
         django.setup()
         globals()["CountingHasher"] = counting_hasher()
@@ -251,7 +254,7 @@ def child(name: str, threads: list[int]) -> None:
 
         call_command("migrate", verbosity=0)
         get_user_model().objects.create_superuser("alice", password=PASSWORD)
-        result: dict[str, Any] = {"name": name}
+        result: dict[str, Any] = {"name": name, "limit": LIMIT}
         for count in threads:
             result[f"threads_{count}"] = concurrent_guesses(name, count)
         result["one_failure"] = cost_of_one_failure()

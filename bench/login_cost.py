@@ -38,7 +38,9 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
+from django_apisec.testing.server import redis_url
+
+REDIS_URL = redis_url("bench")
 PASSWORD = "correct horse battery staple"  # noqa: S105 (the bench user's)
 VARIANTS = {
     "django": "Django Argon2PasswordHasher (102400 KiB, t=2, p=8)",
@@ -134,14 +136,14 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.count)))
         return
-    from bench.servers import migrate, production_env, python
-    from tests.integration.abuse_server import fresh_database, require_services
+    from bench.servers import POSTGRES_URL, migrate, production_env, python, require_services
+    from django_apisec.testing.server import fresh_database
 
-    require_services(REDIS_URL)
+    require_services()
     import redis
 
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    with fresh_database() as database_url:
+    with fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url:
         env = production_env(
             database_url,
             REDIS_URL,

@@ -37,14 +37,21 @@ from bench.request_overhead import (
     ENDPOINTS,
     MINT_OURS,
     MINT_STOCK,
-    REDIS_URL,
     SEED,
     delete_created,
     run_wrk,
     wrk_script,
 )
-from bench.servers import ROOT, migrate, production_env, python, serve
-from tests.integration.abuse_server import fresh_database, require_services
+from bench.servers import (
+    POSTGRES_URL,
+    ROOT,
+    migrate,
+    production_env,
+    python,
+    require_services,
+    serve,
+)
+from django_apisec.testing.server import fresh_database
 
 
 def main() -> None:
@@ -63,9 +70,12 @@ def main() -> None:
         inprocess(args)
         return
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    require_services(REDIS_URL)
-    with fresh_database() as database_url, tempfile.TemporaryDirectory() as tmp:
-        env = production_env(database_url, REDIS_URL, APISEC_RATE_USER="1200/min")
+    require_services()
+    with (
+        fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        env = production_env(database_url, APISEC_RATE_USER="1200/min")
         migrate(env)
         seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
         ids = json.dumps([int(pk) for pk in seeded["notes"]])
@@ -74,9 +84,9 @@ def main() -> None:
         mint = MINT_OURS if args.contender == "django_apisec" else MINT_STOCK
         tokens = json.loads(python({**env, "BENCH_USER_IDS": ids}, mint))
         script = wrk_script(args.endpoint, tokens, seeded["notes"], Path(tmp))
-        with serve(args.contender, env, 1) as server:
+        with serve(env, 1) as server:
             run_wrk(server, script, 2, 4, 1)  # warm up
-            (worker,) = server.worker_pids()
+            (worker,) = server.workers
             sampler = subprocess.Popen(
                 [spy, "record", "--pid", str(worker), "--duration", str(args.duration),
                  "--format", "raw", "--output", args.output, "--nonblocking"],
@@ -93,10 +103,10 @@ def main() -> None:
 
 def inprocess(args: argparse.Namespace) -> None:
     """Median µs per request of each API contender, in-process, rounds alternating."""
-    require_services(REDIS_URL)
+    require_services()
     samples: dict[str, list[float]] = {name: [] for name in CONTENDERS[:2]}
-    with fresh_database() as database_url:
-        env = production_env(database_url, REDIS_URL, APISEC_RATE_USER="1200/min")
+    with fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url:
+        env = production_env(database_url, APISEC_RATE_USER="1200/min")
         migrate(env)
         seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
         ids = json.dumps([int(pk) for pk in seeded["notes"]])

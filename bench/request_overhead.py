@@ -44,10 +44,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import PROXY_HEADERS, Server, migrate, production_env, python, serve
-from tests.integration.abuse_server import fresh_database, require_services
+from bench.servers import (
+    POSTGRES_URL,
+    PROXY_HEADERS,
+    REDIS_URL,
+    migrate,
+    production_env,
+    python,
+    require_services,
+    serve,
+)
+from django_apisec.testing.server import Server, fresh_database
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
 CONTENDERS = ("django_apisec", "stock DRF", "bare Django")
 ENDPOINTS = ("owned GET", "list", "create")
 
@@ -216,9 +224,10 @@ def sanity(
         own = servers[name].request("GET", f"/api/notes/{alice_notes[0]}/", headers=auth)
         other = servers[name].request("GET", f"/api/notes/{bob_notes[0]}/", headers=auth)
         anonymous = servers[name].request("GET", f"/api/notes/{alice_notes[0]}/")
-        assert (own[0], other[0], anonymous[0]) == (200, 404, 401), (name, own, other, anonymous)
-    status, body = servers["bare Django"].request("GET", f"/api/notes/{alice_notes[0]}/")
-    assert status == 200, body
+        statuses = (own.status, other.status, anonymous.status)
+        assert statuses == (200, 404, 401), (name, statuses, own.body, other.body, anonymous.body)
+    bare = servers["bare Django"].request("GET", f"/api/notes/{alice_notes[0]}/")
+    assert bare.status == 200, bare.body
 
 
 def machine() -> str:
@@ -253,7 +262,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
-    require_services(REDIS_URL)
+    require_services()
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -266,7 +275,7 @@ def main() -> None:
     )
     samples: dict[tuple[str, str], list[dict[str, float]]] = {}
     with (
-        fresh_database() as database_url,
+        fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url,
         ExitStack() as stack,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -288,7 +297,7 @@ def main() -> None:
             "BENCH_BARE_USER": min(notes, key=int),
         }
         servers = {
-            name: stack.enter_context(serve(name, env, args.workers))
+            name: stack.enter_context(serve(env, args.workers))
             for name, env in zip(CONTENDERS, (ours_env, stock_env, bare_env), strict=True)
         }
 

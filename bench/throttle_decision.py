@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
+from django_apisec.testing.server import redis_url
+
+REDIS_URL = redis_url("bench")
 RATE = "1000/hour"
 CLIENTS = 50
 

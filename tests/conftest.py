@@ -14,10 +14,12 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import base_user
+from django.contrib.auth import base_user, get_user_model
 from django.core.cache import caches
 from django.core.checks import run_checks
 from django.test import override_settings
+
+from django_apisec.testing.server import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +27,7 @@ PRODUCTION_ENV = {
     "APISEC_PROFILE": "production",
     "DJANGO_SECRET_KEY": "prod-secret-key-for-tests-" + "s" * 50,
     "APISEC_JWT_SIGNING_KEY": "prod-jwt-signing-key-for-tests-" + "j" * 60,
-    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "REDIS_URL": redis_url("deploy_checks"),
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
 }
@@ -62,6 +64,29 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
         return {m.id for m in messages if m.id and m.id.startswith("apisec.")}
 
     return run
+
+
+# --- the users most tests act as, and the testproject's URLs ---------------------------------
+
+PASSWORD = "correct horse battery staple"
+LOGIN = "/api/auth/login/"
+REFRESH = "/api/auth/refresh/"
+LOGOUT = "/api/auth/logout/"
+LOGOUT_ALL = "/api/auth/logout-all/"
+PASSWORD_URL = "/api/auth/password/"
+ME = "/api/me/"
+
+
+@pytest.fixture
+def alice(db: None) -> Any:
+    """The user ``alice`` (password :data:`PASSWORD`)."""
+    return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def bob(db: None) -> Any:
+    """The user ``bob`` (password :data:`PASSWORD`): the other user, for isolation tests."""
+    return get_user_model().objects.create_user("bob", "bob@example.com", PASSWORD)
 
 
 # --- no secret reaches any log ---------------------------------------------------------------

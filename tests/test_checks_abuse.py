@@ -17,6 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
 from django_apisec.checks import abuse, proxies
+from django_apisec.testing.server import redis_url
 from tests.conftest import NOT_OVERRIDDEN, PRODUCTION_ENV, DeployIds, load_testproject_settings
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ DUMMY = "django.core.cache.backends.dummy.DummyCache"
 FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"
 DATABASE = "django.core.cache.backends.db.DatabaseCache"
 REDIS = "django.core.cache.backends.redis.RedisCache"
-REDIS_CACHE = {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:6379/15"}
+REDIS_CACHE = {"BACKEND": REDIS, "LOCATION": redis_url("deploy_checks")}
 SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 Settings = dict[str, Any]
@@ -111,7 +112,7 @@ def test_production_behind_a_trusted_proxy_passes(
         (production, {"APISEC_CACHE": "abuse"}, "apisec.E404"),
         (
             production,
-            default_cache(f"{__name__}.ClusterRedisCache", LOCATION="redis://127.0.0.1:6379/15"),
+            default_cache(f"{__name__}.ClusterRedisCache", LOCATION=redis_url("deploy_checks")),
             "apisec.W405",
         ),
         (production, extra_cache("local", LOCMEM, RATELIMIT_USE_CACHE="local"), "apisec.E406"),

@@ -27,13 +27,10 @@ from rest_framework.test import APIClient
 
 from django_apisec.jwt.authentication import refresh_cookie_name
 from django_apisec.jwt.tokens import key_id, token_backend
+from tests.conftest import LOGIN, ME, PASSWORD, REFRESH
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
-REFRESH = "/api/auth/refresh/"
-ME = "/api/me/"
 
 WEAK_KEYS = [
     "",
@@ -54,11 +51,6 @@ WEAK_KEYS = [
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
-
-
-@pytest.fixture
-def alice() -> Any:
-    return get_user_model().objects.create_user("alice", password=PASSWORD)
 
 
 def login(api: APIClient, username: str = "alice") -> str:

@@ -21,21 +21,9 @@ from django_apisec.jwt import revocation as session_revocation
 from django_apisec.jwt.authentication import refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
+from tests.conftest import LOGIN, LOGOUT, LOGOUT_ALL, ME, PASSWORD, PASSWORD_URL, REFRESH
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
-REFRESH = "/api/auth/refresh/"
-LOGOUT = "/api/auth/logout/"
-LOGOUT_ALL = "/api/auth/logout-all/"
-PASSWORD_URL = "/api/auth/password/"
-ME = "/api/me/"
-
-
-@pytest.fixture
-def alice() -> Any:
-    return get_user_model().objects.create_user("alice", password=PASSWORD)
 
 
 class Browser:
@@ -550,9 +538,20 @@ def test_saving_other_fields_of_an_inactive_user_does_not_revoke_again(alice):
     assert TokenFamily.objects.get().revoked_at is None
 
 
-def test_creating_a_user_revokes_nothing():
+def test_creating_a_user_revokes_nothing(monkeypatch):
+    revoked: list[str] = []
+    monkeypatch.setattr(
+        session_revocation,
+        "revoke_all_sessions",
+        lambda user, *, reason: revoked.append(reason) or 0,
+    )
+    # A new user with a password, inactive: both triggers of the receiver, were it an update.
     user = get_user_model().objects.create_user("carol", password=PASSWORD, is_active=False)
-    assert user.pk
+    assert revoked == []
+    # The control: the same kind of save on an existing user does reach the (spied) revocation.
+    user.set_password("another passphrase 42")
+    user.save()
+    assert revoked == [session_revocation.PASSWORD_CHANGED]
 
 
 def test_revoke_family_twice_reports_false(alice):

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -19,20 +18,11 @@ from django_apisec.jwt.authentication import (
 )
 from django_apisec.jwt.families import SessionRefreshToken
 from django_apisec.models import TokenFamily
+from tests.conftest import LOGIN, LOGOUT, ME, PASSWORD, REFRESH
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
-REFRESH = "/api/auth/refresh/"
-LOGOUT = "/api/auth/logout/"
-ME = "/api/me/"
-
-
-@pytest.fixture
-def alice() -> Any:
-    return get_user_model().objects.create_user("alice", password=PASSWORD)
 
 
 def login(client: APIClient) -> Any:

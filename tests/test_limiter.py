@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -24,43 +23,20 @@ from django_apisec.abuse.limiter import (
     parse_rate,
     store_for,
 )
+from tests.services import (
+    LOCMEM_BACKEND,
+    UNREACHABLE_URL,
+    redis_caches,
+    require_redis,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
-REDIS = "django.core.cache.backends.redis.RedisCache"
-LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
-UNREACHABLE_URL = "redis://127.0.0.1:1/0"
-
-
-def redis_available(url: str = REDIS_URL) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-def require_redis() -> None:
-    """Skip (with the reason) when Redis is down, unless APISEC_REQUIRE_SERVICES=1."""
-    if not redis_available():
-        if os.environ.get("APISEC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable and APISEC_REQUIRE_SERVICES=1")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable")
-
-
-def redis_caches(url: str = REDIS_URL, **options: Any) -> dict[str, Any]:
-    return {
-        "default": {"BACKEND": LOCMEM},
-        "abuse": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "t", **options},
-    }
-
 
 @pytest.fixture
 def redis_abuse_cache() -> Iterator[None]:
-    """APISEC_CACHE on the machine's Redis (db 13, flushed)."""
+    """APISEC_CACHE on the machine's Redis (the unit tests' database, flushed)."""
     require_redis()
     with override_settings(CACHES=redis_caches(), APISEC_CACHE="abuse"):
         caches["abuse"].clear()
@@ -70,7 +46,7 @@ def redis_abuse_cache() -> Iterator[None]:
 
 @pytest.fixture
 def locmem_abuse_cache() -> Iterator[None]:
-    with override_settings(CACHES={"default": {"BACKEND": LOCMEM}}, APISEC_CACHE="default"):
+    with override_settings(CACHES={"default": {"BACKEND": LOCMEM_BACKEND}}, APISEC_CACHE="default"):
         caches["default"].clear()
         yield
 

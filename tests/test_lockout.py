@@ -29,7 +29,8 @@ from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.lockout import LockedOut, Refusal, raise_for_lockout, refusal
 from django_apisec.abuse.usernames import canonical_username, submitted_username
 from django_apisec.ownership.permissions import public
-from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
+from tests.conftest import PASSWORD
+from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,7 +48,6 @@ def close_thread_connection() -> None:
 
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-PASSWORD = "correct horse battery"
 FULL_WIDTH_ALICE = "\uff41\uff4c\uff49\uff43\uff45"
 
 
@@ -86,10 +86,10 @@ def _lockout_settings() -> Iterator[None]:
 
 
 @pytest.fixture
-def alice(django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_user("alice", password=PASSWORD)
+def alice(alice: Any) -> Any:
+    """The shared ``alice``, with the hash her creation cost forgotten."""
     CountingHasher.calls = 0
-    return user
+    return alice
 
 
 def login(username: str, password: str, request: HttpRequest | None = None) -> Any:

@@ -21,16 +21,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.ownership_urls")]
 User = get_user_model()
 
 
-@pytest.fixture
-def alice() -> Any:
-    return User.objects.create_user("alice", password="unused-password-1")
-
-
-@pytest.fixture
-def bob() -> Any:
-    return User.objects.create_user("bob", password="unused-password-2")
-
-
 def client_for(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from django_apisec.testing import assert_owner_isolation
 from testproject.api.models import Note, Project, Task
@@ -14,14 +13,7 @@ from tests import ownership_urls
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.ownership_urls")]
 
 
-@pytest.fixture
-def users() -> tuple[Any, Any]:
-    model = get_user_model()
-    return model.objects.create_user("alice"), model.objects.create_user("bob")
-
-
-def test_scoped_viewsets_pass(users: tuple[Any, Any]) -> None:
-    alice, bob = users
+def test_scoped_viewsets_pass(alice: Any, bob: Any) -> None:
     assert_owner_isolation(
         ownership_urls.NoteViewSet,
         "/api/notes/",
@@ -41,8 +33,7 @@ def test_scoped_viewsets_pass(users: tuple[Any, Any]) -> None:
     )
 
 
-def test_a_leaky_viewset_is_caught(users: tuple[Any, Any]) -> None:
-    alice, bob = users
+def test_a_leaky_viewset_is_caught(alice: Any, bob: Any) -> None:
     with pytest.raises(AssertionError, match=r"list shows the object|answers 200"):
         assert_owner_isolation(
             ownership_urls.LeakyNoteViewSet,
@@ -53,8 +44,7 @@ def test_a_leaky_viewset_is_caught(users: tuple[Any, Any]) -> None:
         )
 
 
-def test_viewsets_without_a_list_route(users: tuple[Any, Any]) -> None:
-    alice, bob = users
+def test_viewsets_without_a_list_route(alice: Any, bob: Any) -> None:
     assert_owner_isolation(
         ownership_urls.DetailOnlyNoteViewSet,
         "/api/detail-only-notes/",

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -14,11 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django_apisec.jwt.families import start_session
 from django_apisec.ownership.permissions import is_public
 from testproject.api.models import Note, Project, Task
+from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +28,6 @@ def _fresh_throttles() -> None:
 @pytest.fixture
 def client() -> Client:
     return Client()
-
-
-@pytest.fixture
-def alice(db: None) -> Any:
-    return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)
-
-
-@pytest.fixture
-def bob(db: None) -> Any:
-    return get_user_model().objects.create_user("bob", "bob@example.com", PASSWORD)
 
 
 class Api:

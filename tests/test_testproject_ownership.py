@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from django_apisec.testing import assert_owner_isolation
@@ -13,12 +12,6 @@ from testproject.api import views
 from testproject.api.models import Note, Project, Task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice_bob() -> tuple[Any, Any]:
-    model = get_user_model()
-    return model.objects.create_user("alice"), model.objects.create_user("bob")
 
 
 @pytest.mark.parametrize(
@@ -45,16 +38,14 @@ def alice_bob() -> tuple[Any, Any]:
     ],
 )
 def test_every_route_isolates_users(
-    alice_bob: tuple[Any, Any], viewset: Any, url: str, make: Any, payload: dict[str, Any]
+    viewset: Any, url: str, make: Any, payload: dict[str, Any], *, alice: Any, bob: Any
 ) -> None:
-    alice, bob = alice_bob
     assert_owner_isolation(
         viewset, url, owner=alice, intruder=bob, make_object=make, payload=payload
     )
 
 
-def test_owner_in_body_and_unknown_keys_are_rejected(alice_bob: tuple[Any, Any]) -> None:
-    alice, _ = alice_bob
+def test_owner_in_body_and_unknown_keys_are_rejected(alice: Any, bob: Any) -> None:
     client = APIClient()
     client.force_authenticate(alice)
     response = client.post("/api/notes/", {"title": "t", "owner": "bob", "pinned": True})
@@ -63,8 +54,7 @@ def test_owner_in_body_and_unknown_keys_are_rejected(alice_bob: tuple[Any, Any])
     assert not Note.objects.exists()
 
 
-def test_a_task_cannot_enter_another_users_project(alice_bob: tuple[Any, Any]) -> None:
-    alice, bob = alice_bob
+def test_a_task_cannot_enter_another_users_project(alice: Any, bob: Any) -> None:
     foreign = Project.objects.create(owner=bob, name="b")
     client = APIClient()
     client.force_authenticate(alice)

@@ -29,7 +29,7 @@ from django_apisec.abuse.throttling import (
     throttle_rates,
 )
 from django_apisec.ownership.permissions import public
-from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
+from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.abuse_server import AbuseServer, abuse_server, require_services
+from tests.conftest import LOGIN, PASSWORD
+from tests.integration.abuse_server import AbuseServer, abuse_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -19,13 +20,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 THRESHOLD = 5
-PASSWORD = "correct horse battery staple"
-LOGIN = "/api/auth/login/"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AbuseServer]:
-    require_services()
     with abuse_server(
         APISEC_RATE_ANON="100000/min",
         APISEC_RATE_USER="100000/min",

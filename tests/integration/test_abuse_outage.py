@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.abuse_server import AbuseServer, abuse_server, require_services, unavailable
+from tests.integration.abuse_server import AbuseServer, abuse_server
+from tests.services import unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -75,16 +76,13 @@ def stop_redis() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AbuseServer]:
-    require_services()
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         unavailable("redis-server/redis-cli not installed: cannot stop a Redis of our own")
     if port_open():
         unavailable(f"port {PORT} is taken: cannot start a Redis of our own there")
     start_redis()
     try:
-        with abuse_server(
-            redis_url=OWN_REDIS_URL, workers=2, APISEC_RATE_ANON="1000/min"
-        ) as running:
+        with abuse_server(redis=OWN_REDIS_URL, workers=2, APISEC_RATE_ANON="1000/min") as running:
             yield running
     finally:
         stop_redis()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.abuse_server import AbuseServer, abuse_server, require_services
+from tests.integration.abuse_server import AbuseServer, abuse_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,7 +23,6 @@ LIMIT = 3
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AbuseServer]:
-    require_services()
     with abuse_server(
         workers=2,
         APISEC_TRUSTED_PROXIES="127.0.0.1/32",

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.abuse_server import AbuseServer, Response, abuse_server, require_services
+from tests.integration.abuse_server import AbuseServer, abuse_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from django_apisec.testing.server import Response
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +26,6 @@ LIMIT = 20
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AbuseServer]:
-    require_services()
     with abuse_server(APISEC_RATE_ANON=f"{LIMIT}/hour", APISEC_RATE_USER="100000/min") as running:
         yield running
 

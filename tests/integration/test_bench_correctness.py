@@ -17,46 +17,49 @@ import sys
 
 import pytest
 
-from bench import throttle_admission
-from bench.lockout import LIMIT
-from tests.integration.abuse_server import ROOT, abuse_server, require_services
+from django_apisec.testing.server import redis_url
+from tests.integration.support import ROOT
+from tests.services import require_services
 
 pytestmark = pytest.mark.integration
 
 ADMISSION_LIMIT = 20
 
 
-def test_our_throttle_admits_exactly_its_limit_under_concurrency() -> None:
-    require_services()
-    path = throttle_admission.IMPLEMENTATIONS["django_apisec"][1]
-    with abuse_server(
-        workers=4,
-        APISEC_TEST_THROTTLES="apisec",
-        APISEC_TEST_URLCONF="bench.ratelimit_urls",
-        APISEC_RATE_ANON=f"{ADMISSION_LIMIT}/hour",
-        APISEC_RATE_USER="1000000/hour",
-    ) as server:
-        for level in (8, 64):
-            server.reset()
-            statuses = throttle_admission.burst(server, path, level, 3 * ADMISSION_LIMIT)
-            assert statuses.count(200) == ADMISSION_LIMIT, (level, statuses)
-            assert statuses.count(429) == 2 * ADMISSION_LIMIT, (level, statuses)
-
-
-def test_our_lockout_bounds_password_checks_and_writes_nothing_per_failure() -> None:
-    require_services()
+def run_bench(script: str, *args: str) -> list[str]:
+    """Run ``bench/SCRIPT`` as a user does (a separate process); the lines it printed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "lockout.py"), "--child", "django_apisec",
-         "--threads", "20"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout.strip().splitlines()
+
+
+def test_our_throttle_admits_exactly_its_limit_under_concurrency() -> None:
+    require_services(redis_url("bench"))
+    lines = run_bench(
+        "throttle_admission.py", "--implementations", "django_apisec", "--workers", "4",
+        "--limit", str(ADMISSION_LIMIT), "--requests", str(3 * ADMISSION_LIMIT),
+        "--levels", "8", "64", "--json",
+    )  # fmt: skip
+    rows = [json.loads(line) for line in lines]
+    assert [(row["clients"], row["admitted"], row["denied"], row["other"]) for row in rows] == [
+        (8, ADMISSION_LIMIT, 2 * ADMISSION_LIMIT, 0),
+        (64, ADMISSION_LIMIT, 2 * ADMISSION_LIMIT, 0),
+    ]
+
+
+def test_our_lockout_bounds_password_checks_and_writes_nothing_per_failure() -> None:
+    require_services(redis_url("bench"))
+    lines = run_bench("lockout.py", "--child", "django_apisec", "--threads", "20")
+    result = json.loads(lines[-1])
+    assert result["limit"] == 5
     guesses = result["threads_20"]
     assert guesses["errors"] == 0
-    assert guesses["hashes"] <= LIMIT
+    assert guesses["hashes"] <= result["limit"]
     assert guesses["correct_logs_in"] is False
     assert result["one_failure"]["writes"] == 0
     assert result["one_failure"]["redis"] == 1

@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from django_apisec.abuse.limiter import RedisStore, store_for
 from django_apisec.jwt import revocation as sessions
-from tests.test_limiter import UNREACHABLE_URL, redis_caches, require_redis
+from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def redis_sessions_cache() -> Iterator[None]:
-    """APISEC_CACHE on the machine's Redis (db 13, flushed), with a key prefix."""
+    """APISEC_CACHE on the machine's Redis (unit tests' database, flushed), key-prefixed."""
     require_redis()
     with override_settings(CACHES=redis_caches(), APISEC_CACHE="abuse"):
         caches["abuse"].clear()

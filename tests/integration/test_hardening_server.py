@@ -10,146 +10,66 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
 
-from tests.test_request_limits import HOSTILE_URLS, WRONG_TYPES
+from django_apisec.testing.server import (
+    django_admin,
+    django_env,
+    fresh_database,
+    production_env,
+    redis_url,
+    serve,
+)
+from tests.hostile_input import HOSTILE_URLS, WRONG_TYPES
+from tests.integration.support import ROOT, log_in
+from tests.services import require_services
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parents[2]
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-REDIS = ("127.0.0.1", 6379)
-REDIS_DB = 11
+    from django_apisec.testing.server import Server
+
+SETTINGS = "testproject.settings"
 PASSWORD = "fuzz-user-password-9x"
 FUZZ_SEED = 20240611
 FUZZ_MAX_EXAMPLES = 25
 GUNICORN_MAX_REQUEST_LINE = 4094
+PROXY = {"X-Forwarded-Proto": "https", "Host": "localhost"}
 
 pytestmark = pytest.mark.integration
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("APISEC_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"APISEC_REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _redis_flush() -> None:
-    with socket.create_connection(REDIS, timeout=2) as sock:
-        sock.sendall(f"SELECT {REDIS_DB}\r\nFLUSHDB\r\n".encode())
-        reply = b""
-        while reply.count(b"\r\n") < 2:
-            reply += sock.recv(64)
-        assert reply == b"+OK\r\n+OK\r\n", reply
-
-
-@dataclass
-class Server:
-    """A running testproject: ``request()`` talks to it as a client behind the TLS proxy would."""
-
-    port: int
-    env: dict[str, str]
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        all_headers = {"X-Forwarded-Proto": "https", "Host": "localhost", **(headers or {})}
-        try:
-            connection.request(method, path, body=body, headers=all_headers)
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
-
-    def login(self, username: str = "fuzz") -> str:
-        status, _headers, body = self.request(
-            "POST",
-            "/api/auth/login/",
-            json.dumps({"username": username, "password": PASSWORD}),
-            {"Content-Type": "application/json"},
-        )
-        assert status == 200, body
-        # Plain simplejwt answers {"access", "refresh"}; the JWT session layer {"access"} and a
-        # cookie: the access token is in the body either way.
-        return str(json.loads(body)["access"])
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "testproject/manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server() -> Iterator[Server]:
     """The testproject under gunicorn in production, on a fresh PostgreSQL database."""
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is in the test extra
-        _unavailable("psycopg is not installed")
-    try:
-        admin = psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **PG)
-    except psycopg.Error as exc:
-        _unavailable(f"PostgreSQL is unreachable at {PG['host']}:{PG['port']}: {exc}")
-    try:
-        _redis_flush()
-    except OSError as exc:
-        admin.close()
-        _unavailable(f"Redis is unreachable at {REDIS[0]}:{REDIS[1]}: {exc}")
-    database = f"apisec_hardening_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("APISEC_", "DJANGO_"))},
-        "APISEC_PROFILE": "production",
-        "DJANGO_SECRET_KEY": "integration-secret-key-" + uuid.uuid4().hex * 2,
-        "APISEC_JWT_SIGNING_KEY": "integration-jwt-key-" + uuid.uuid4().hex * 3,
-        "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{database}",
-        "REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}",
-        "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "APISEC_TRUSTED_PROXIES": "127.0.0.1/32",
-        # Fuzzing sends thousands of requests: throttles must not hide the answers.
-        "APISEC_RATE_ANON": "100000/min",
-        "APISEC_RATE_USER": "100000/min",
-        "APISEC_RATE_LOGIN_IP": "100000/min",
-        "APISEC_RATE_LOGIN_ACCOUNT": "100000/min",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = None
-    log_path = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
-    try:
-        _manage(env, "migrate", "--noinput")
-        _manage(
-            env,
+    redis = redis_url("hardening")
+    postgres = require_services(redis)
+    import redis as redis_client
+
+    redis_client.Redis.from_url(redis).flushdb()
+    with fresh_database(postgres, prefix="apisec_hardening") as database_url:
+        env = production_env(
+            database_url,
+            redis,
+            # Fuzzing sends thousands of requests: throttles must not hide the answers.
+            APISEC_RATE_ANON="100000/min",
+            APISEC_RATE_USER="100000/min",
+            APISEC_RATE_LOGIN_IP="100000/min",
+            APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        )
+        manage = django_env(SETTINGS, env, root=ROOT)
+        django_admin(manage, "migrate", "--noinput", root=ROOT)
+        django_admin(
+            manage,
             "shell",
             "-c",
             "from django.contrib.auth import get_user_model; "
@@ -160,73 +80,44 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             f"users.create_user('fuzz', password='{PASSWORD}'); "
             f"users.create_user('fuzz-schema', password='{PASSWORD}'); "
             f"users.create_user('fuzz-sessions', password='{PASSWORD}')",
+            root=ROOT,
         )
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "testproject.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "2",
-                    "--forwarded-allow-ips",
-                    "127.0.0.1",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        live = Server(port, env)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if live.request("GET", "/api/health/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"gunicorn did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield live
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.close()
+        with serve(SETTINGS, env=env, workers=2, headers=PROXY, root=ROOT) as running:
+            yield running
+
+
+def login(server: Server, username: str = "fuzz") -> str:
+    """An access token of ``username`` (plain simplejwt or the JWT session layer: in the body)."""
+    return str(log_in(server, username, PASSWORD).json()["access"])
 
 
 @pytest.fixture
 def auth(server: Server) -> dict[str, str]:
     # A fresh session per test: the fuzzer logs out (everywhere) with the tokens it is given.
-    return {"Authorization": f"Bearer {server.login()}"}
+    return {"Authorization": f"Bearer {login(server)}"}
 
 
 def test_health_has_the_api_headers(server: Server) -> None:
-    status, headers, body = server.request("GET", "/api/health/")
-    assert status == 200
-    assert json.loads(body) == {"status": "ok"}
-    assert headers["Cache-Control"] == "no-store"
-    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
-    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
-    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert headers["Referrer-Policy"] == "no-referrer"
-    assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["X-Frame-Options"] == "DENY"
-    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert "camera=()" in headers["Permissions-Policy"]
-    assert len(headers["X-Request-ID"]) == 32
+    response = server.request("GET", "/api/health/")
+    assert response.status == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert (
+        response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert len(response.headers["X-Request-ID"]) == 32
 
 
 def test_request_id_is_echoed(server: Server) -> None:
-    _status, headers, _body = server.request(
-        "GET", "/api/health/", headers={"X-Request-ID": "it-1"}
-    )
-    assert headers["X-Request-ID"] == "it-1"
+    response = server.request("GET", "/api/health/", headers={"X-Request-ID": "it-1"})
+    assert response.headers["X-Request-ID"] == "it-1"
 
 
 def test_oversized_body_is_refused_before_it_is_read(server: Server) -> None:
@@ -252,7 +143,7 @@ def test_chunked_body_is_never_a_500(server: Server, auth: dict[str, str]) -> No
         for _ in range(64):
             yield b"[" * 32768
 
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection = server.connect()
     try:
         connection.request(
             "POST",
@@ -274,16 +165,16 @@ def test_chunked_body_is_never_a_500(server: Server, auth: dict[str, str]) -> No
 
 
 def test_unknown_route_is_a_json_404(server: Server) -> None:
-    status, headers, body = server.request("GET", "/api/no-such-route/")
-    assert status == 404
-    assert headers["Content-Type"] == "application/json"
-    assert json.loads(body) == {"detail": "Not found.", "code": "not_found"}
+    response = server.request("GET", "/api/no-such-route/")
+    assert response.status == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_disallowed_host_is_a_json_400(server: Server) -> None:
-    status, _headers, body = server.request("GET", "/api/health/", headers={"Host": "evil.example"})
-    assert status == 400
-    assert json.loads(body) == {"detail": "Bad request.", "code": "bad_request"}
+    response = server.request("GET", "/api/health/", headers={"Host": "evil.example"})
+    assert response.status == 400
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
 
 
 @pytest.mark.parametrize(
@@ -298,32 +189,32 @@ def test_disallowed_host_is_a_json_400(server: Server) -> None:
 def test_json_limits_on_postgresql(
     server: Server, auth: dict[str, str], body: str, code: str
 ) -> None:
-    status, _headers, reply = server.request(
+    response = server.request(
         "POST", "/api/notes/", body, {"Content-Type": "application/json", **auth}
     )
-    assert status == 400
-    assert json.loads(reply)["code"] == code
+    assert response.status == 400
+    assert response.json()["code"] == code
 
 
 @pytest.mark.parametrize("url", [*HOSTILE_URLS, "/api/notes/?search=a%00b", "/api/me/?x=%00"])
 def test_hostile_urls_on_postgresql(server: Server, auth: dict[str, str], url: str) -> None:
-    status, headers, body = server.request("GET", url, headers=auth)
-    assert status < 500, body
+    response = server.request("GET", url, headers=auth)
+    assert response.status < 500, response.body
     if len(url) < GUNICORN_MAX_REQUEST_LINE:
-        assert headers["Content-Type"] == "application/json"
+        assert response.headers["Content-Type"] == "application/json"
     else:
         # gunicorn refuses the request line itself (414) before Django sees it.
-        assert status == 414
+        assert response.status == 414
 
 
 @pytest.mark.parametrize(("url", "payload"), WRONG_TYPES)
 def test_wrong_types_on_postgresql(
     server: Server, auth: dict[str, str], url: str, payload: Any
 ) -> None:
-    status, _headers, body = server.request(
+    response = server.request(
         "POST", url, json.dumps(payload), {"Content-Type": "application/json", **auth}
     )
-    assert status == 400, body
+    assert response.status == 400, response.body
 
 
 def test_nul_in_every_text_field_on_postgresql(server: Server, auth: dict[str, str]) -> None:
@@ -333,13 +224,13 @@ def test_nul_in_every_text_field_on_postgresql(server: Server, auth: dict[str, s
         (f"/api/notes/?search={quote(chr(0))}", None),
     ]:
         method = "GET" if payload is None else "POST"
-        status, _headers, body = server.request(
+        response = server.request(
             method,
             url,
             None if payload is None else json.dumps(payload),
             {"Content-Type": "application/json", **auth},
         )
-        assert status < 500, (url, body)
+        assert response.status < 500, (url, response.body)
 
 
 # Operations that end the session they are called with: fuzzed last, with their own token, so
@@ -373,7 +264,7 @@ def test_schemathesis_finds_no_server_error(server: Server, tmp_path: Path) -> N
                 "--seed",
                 str(FUZZ_SEED),
                 "--header",
-                f"Authorization: Bearer {server.login(username)}",
+                f"Authorization: Bearer {login(server, username)}",
                 "--header",
                 "X-Forwarded-Proto: https",
                 "--header",

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integration.support import log_in
+
 if TYPE_CHECKING:
-    from tests.integration.conftest import Account, Manage, Server
+    from django_apisec.testing.server import Server
+    from tests.integration.conftest import Account, Manage
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +43,7 @@ def test_health_answers_with_security_headers(server: Server) -> None:
 
 
 def test_plain_http_is_redirected_to_https(server: Server) -> None:
-    response = server.request("GET", "/api/health/", proxied=False)
+    response = server.request("GET", "/api/health/", default_headers=False)
 
     assert response.status == 301
     assert response.headers["Location"].startswith("https://")
@@ -55,7 +58,7 @@ def test_wrong_password_is_refused(server: Server, accounts: tuple[Account, Acco
     owner, _ = accounts
 
     response = server.request(
-        "POST", "/api/auth/login/", data={"username": owner.username, "password": "wrong" * 4}
+        "POST", "/api/auth/login/", body={"username": owner.username, "password": "wrong" * 4}
     )
 
     assert response.status == 401
@@ -64,14 +67,14 @@ def test_wrong_password_is_refused(server: Server, accounts: tuple[Account, Acco
 
 def test_login_me_and_owned_notes(server: Server, accounts: tuple[Account, Account]) -> None:
     owner, other = accounts
-    token = server.login(owner.username, owner.password)
+    token = log_in(server, owner.username, owner.password).json()["access"]
 
     me = server.request("GET", "/api/me/", token=token)
     assert me.status == 200
     assert me.json()["username"] == owner.username
 
     created = server.request(
-        "POST", "/api/notes/", token=token, data={"title": "groceries", "body": "oat milk"}
+        "POST", "/api/notes/", token=token, body={"title": "groceries", "body": "oat milk"}
     )
     assert created.status == 201, created.body
     note = created.json()
@@ -82,13 +85,13 @@ def test_login_me_and_owned_notes(server: Server, accounts: tuple[Account, Accou
     assert [item["id"] for item in listed.json()["results"]] == [note["id"]]
 
     # The attack: another authenticated user goes straight for the note's id.
-    intruder = server.login(other.username, other.password)
+    intruder = log_in(server, other.username, other.password).json()["access"]
     url = f"/api/notes/{note['id']}/"
     foreign = server.request("GET", url, token=intruder)
     missing = server.request("GET", "/api/notes/987654321/", token=intruder)
     assert foreign.status == missing.status == 404
     assert foreign.body == missing.body
-    assert server.request("PATCH", url, token=intruder, data={"title": "mine"}).status == 404
+    assert server.request("PATCH", url, token=intruder, body={"title": "mine"}).status == 404
     assert server.request("DELETE", url, token=intruder).status == 404
     assert server.request("GET", "/api/notes/", token=intruder).json()["results"] == []
 

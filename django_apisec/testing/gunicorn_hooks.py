@@ -1,0 +1,18 @@
+"""gunicorn configuration of :func:`django_apisec.testing.server.serve` (``--config python:...``).
+
+gunicorn reads every module-level name here that matches one of its settings and ignores the
+others, so only settings and hooks live here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# gunicorn 24+ opens a control socket in ~/.gunicorn shared by every instance on the machine;
+# concurrent test runs must not fight over it. Older versions do not know the setting and skip it.
+control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Log that this worker has loaded the application: the harness's readiness signal."""
+    worker.log.info("apisec-harness: worker %s ready", worker.pid)

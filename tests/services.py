@@ -1,0 +1,57 @@
+"""The machine's PostgreSQL and Redis, as the tests use them: a gate that skips (or, with
+``APISEC_REQUIRE_SERVICES=1`` as in CI, fails) when one is unreachable, and the cache settings
+of the unit tests that run on a real Redis.
+
+Every Redis database number comes from ``django_apisec.testing.server.REDIS_DATABASES``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NoReturn
+
+import pytest
+
+from django_apisec.testing.server import postgres_url, redis_url, unreachable
+
+# The unit tests' Redis database (flushed by them), and an address where nothing listens.
+REDIS_URL = redis_url("unit")
+UNREACHABLE_URL = "redis://127.0.0.1:1/0"
+REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+
+
+def services_required() -> bool:
+    """Whether unreachable services fail the run (CI) instead of skipping the tests."""
+    return os.environ.get("APISEC_REQUIRE_SERVICES", "") == "1"
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip with ``message`` as the visible reason, or fail when the services are required."""
+    if services_required():
+        pytest.fail(f"{message} (APISEC_REQUIRE_SERVICES=1, so this fails instead of skipping)")
+    pytest.skip(message)
+
+
+def require_services(redis: str) -> str:
+    """The PostgreSQL server URL, once it and the Redis at ``redis`` answer (else skip/fail)."""
+    postgres = postgres_url()
+    problem = unreachable(postgres=postgres, redis=redis)
+    if problem is not None:
+        unavailable(problem)
+    return postgres
+
+
+def require_redis() -> None:
+    """The unit tests' Redis must answer (else skip/fail)."""
+    problem = unreachable(redis=REDIS_URL)
+    if problem is not None:
+        unavailable(problem)
+
+
+def redis_caches(url: str = REDIS_URL, **options: Any) -> dict[str, Any]:
+    """``CACHES`` with a local-memory default and an ``abuse`` alias on the Redis at ``url``."""
+    return {
+        "default": {"BACKEND": LOCMEM_BACKEND},
+        "abuse": {"BACKEND": REDIS_BACKEND, "LOCATION": url, "KEY_PREFIX": "t", **options},
+    }
