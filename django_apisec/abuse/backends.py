@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class LockoutModelBackend(ModelBackend):
-    """``ModelBackend`` with per-account lockout (see :mod:`django_apisec.abuse.lockout`)."""
+    """``ModelBackend`` with per-account lockout (see ``django_apisec.abuse.lockout``)."""
 
     def authenticate(
         self,

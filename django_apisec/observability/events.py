@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from django_apisec.request.client_ip import client_ip
+from django_apisec.request.addresses import client_ip
 from django_apisec.request.request_id import current_request_id, request_id
 from django_apisec.signals import security_event
 

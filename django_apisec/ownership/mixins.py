@@ -120,7 +120,7 @@ def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:
 class OwnerBypass:
     """A policy that lets some requests see objects they do not own (never by default).
 
-    Subclasses implement :meth:`applies`. Every use sends ``owner_bypass_used`` and writes a
+    Subclasses implement ``applies()``. Every use sends ``owner_bypass_used`` and writes a
     security log record, so a bypass is never silent.
     """
 

@@ -113,7 +113,7 @@ def rate_bucket_ip(request: Any) -> str:
 
 
 def ratelimit_key(group: str, request: Any) -> str:  # noqa: ARG001 (django-ratelimit's signature)
-    """A django-ratelimit ``key``: ``key="django_apisec.request.client_ip.ratelimit_key"``.
+    """A django-ratelimit ``key``: ``key="django_apisec.request.addresses.ratelimit_key"``.
 
     The same bucket as django_apisec's throttles (:func:`rate_bucket_ip`), so non-API views (the
     admin login, plain Django views) see the same client as the API.
