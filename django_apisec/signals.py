@@ -7,6 +7,18 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+__all__ = [
+    "account_locked",
+    "account_unlocked",
+    "lockout_reset",
+    "login_failed",
+    "login_succeeded_after_failures",
+    "owner_bypass_used",
+    "refresh_token_reused",
+    "security_event",
+    "sessions_revoked",
+]
+
 #: An ownership bypass policy let a request see objects it does not own.
 #: Arguments: ``request`` (the DRF request), ``view`` (the view instance), ``policy`` (the
 #: :class:`~django_apisec.ownership.OwnerBypass` instance that applied), ``user``.

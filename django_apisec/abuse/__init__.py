@@ -13,7 +13,7 @@ from django_apisec import lazy_exports
 if TYPE_CHECKING:
     from django_apisec.abuse.backends import LockoutModelBackend
     from django_apisec.abuse.devices import TrustedDeviceMiddleware
-    from django_apisec.abuse.lockout import LockedOut, unlock
+    from django_apisec.abuse.lockout import LockedOut, raise_for_lockout, unlock
     from django_apisec.abuse.throttling import (
         AnonRateThrottle,
         LoginAccountRateThrottle,
@@ -36,6 +36,7 @@ __all__ = [
     "TrustedDeviceMiddleware",
     "UserRateThrottle",
     "canonical_username",
+    "raise_for_lockout",
     "ratelimit_rate",
     "unlock",
 ]
@@ -48,6 +49,7 @@ _EXPORTS = {
     "TrustedDeviceMiddleware": "django_apisec.abuse.devices",
     # lockout
     "LockedOut": "django_apisec.abuse.lockout",
+    "raise_for_lockout": "django_apisec.abuse.lockout",
     "unlock": "django_apisec.abuse.lockout",
     # throttling
     "AnonRateThrottle": "django_apisec.abuse.throttling",

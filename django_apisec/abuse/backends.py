@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+__all__ = ["LockoutModelBackend"]
+
+
 class LockoutModelBackend(ModelBackend):
     """``ModelBackend`` with per-account lockout (see ``django_apisec.abuse.lockout``)."""
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+__all__ = ["canonical_username", "submitted_username", "username_field"]
+
 # Every code point reaches its fixed point within three rounds (checked over all of Unicode).
 MAX_FOLD_ROUNDS = 3
 

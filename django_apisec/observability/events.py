@@ -22,6 +22,28 @@ from django_apisec.signals import security_event
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+__all__ = [
+    "ACCOUNT_LOCKED_OUT",
+    "ALLOWED",
+    "AUTHENTICATION_FAILED",
+    "AUTHENTICATION_SUCCEEDED",
+    "AUTHORIZATION_DENIED",
+    "BLOCKED",
+    "DENIED",
+    "EVENT_TYPES",
+    "FAILURE",
+    "INPUT_REJECTED",
+    "OWNER_BYPASS_USED",
+    "SECURITY_LOGGER",
+    "SUCCESS",
+    "THROTTLED",
+    "TOKEN_REUSED",
+    "VALIDATION_FAILED",
+    "SecurityEvent",
+    "field_names",
+    "record",
+]
+
 SECURITY_LOGGER = "django_apisec.security"
 logger = logging.getLogger(SECURITY_LOGGER)
 

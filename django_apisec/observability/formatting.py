@@ -16,6 +16,8 @@ from typing import Any
 
 from django_apisec import dotted_paths
 
+__all__ = ["JsonLinesFormatter", "default_logging"]
+
 FILTERS = {
     "apisec_request_id": {"()": dotted_paths.REQUEST_ID_FILTER},
     "apisec_redact": {"()": dotted_paths.REDACTING_FILTER},

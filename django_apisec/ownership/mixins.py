@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 
     from rest_framework.request import Request
 
+__all__ = [
+    "OwnedQuerysetMixin",
+    "OwnerBypass",
+    "OwnerPath",
+    "StaffMayRead",
+    "is_owned_by",
+    "owned_by",
+    "resolve_owner_path",
+]
+
 M = TypeVar("M", bound=Model)
 
 

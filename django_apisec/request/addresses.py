@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from django_apisec.request.proxies import IPNetwork
 
+__all__ = ["client_address", "client_ip", "parse_ip", "rate_bucket_ip", "ratelimit_key"]
+
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
