@@ -13,6 +13,7 @@ from django_apisec import lazy_exports
 if TYPE_CHECKING:
     from django_apisec.abuse.backends import LockoutModelBackend
     from django_apisec.abuse.devices import TrustedDeviceMiddleware
+    from django_apisec.abuse.limiter import LimiterUnavailable
     from django_apisec.abuse.lockout import LockedOut, raise_for_lockout, unlock
     from django_apisec.abuse.throttling import (
         AnonRateThrottle,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnonRateThrottle",
+    "LimiterUnavailable",
     "LockedOut",
     "LockoutModelBackend",
     "LoginAccountRateThrottle",
@@ -47,6 +49,8 @@ _EXPORTS = {
     "LockoutModelBackend": "django_apisec.abuse.backends",
     # devices
     "TrustedDeviceMiddleware": "django_apisec.abuse.devices",
+    # limiter
+    "LimiterUnavailable": "django_apisec.abuse.limiter",
     # lockout
     "LockedOut": "django_apisec.abuse.lockout",
     "raise_for_lockout": "django_apisec.abuse.lockout",
