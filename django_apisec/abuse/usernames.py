@@ -14,6 +14,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+__all__ = ["canonical_username", "submitted_username", "username_field"]
+
 # Folds applied: every code point is stable after one (a test checks all of Unicode).
 FOLD_ROUNDS = 2
 
