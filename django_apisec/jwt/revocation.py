@@ -87,9 +87,7 @@ def mark_revoked(family_ids: Iterable[uuid.UUID | str]) -> None:
     """
     config = jwt_settings()
     timeout = config.ACCESS_TOKEN_LIFETIME.total_seconds() + _leeway_seconds(config.LEEWAY) + 1
-    keys = [marker_key(family_id) for family_id in family_ids]
-    if keys:
-        current_store().mark(keys, timeout=int(timeout))
+    current_store().mark([marker_key(family_id) for family_id in family_ids], int(timeout))
 
 
 def is_session_revoked(family_id: str) -> bool:

@@ -60,16 +60,15 @@ class FailureLog:
     message: str
     event: str | None = None
 
-    def log(self, exc: Exception, context: Mapping[str, Any]) -> bool:
+    def log(self, exc: Exception, context: Mapping[str, Any]) -> None:
         """Log ``exc`` unless this kind of failure was logged less than an interval ago."""
         now = time.monotonic()
         last = _last_logged.get(self)
         if last is not None and now - last < FAILURE_LOG_INTERVAL:
-            return False
+            return
         _last_logged[self] = now
         extra = None if self.event is None else {"event": self.event, **context}
         logging.getLogger(self.logger).error(self.message, context, exc_info=exc, extra=extra)
-        return True
 
 
 class StoreFailed(Exception):  # noqa: N818 (not an error of ours: the store's, already logged)
@@ -87,7 +86,7 @@ class StoreFailed(Exception):  # noqa: N818 (not an error of ours: the store's, 
 
 def failure_policy(override: str | None = None) -> str:
     """The policy of one operation: a valid ``override``, else ``APISEC_FAILURE_POLICY``."""
-    if override in FAILURE_POLICIES:
+    if override is not None and override in FAILURE_POLICIES:
         return override
     return apisec_settings.FAILURE_POLICY
 

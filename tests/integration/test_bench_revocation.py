@@ -11,8 +11,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
-from django_apisec.store.backends import RedisStore, store_for
 from django_apisec.jwt import revocation as sessions
+from django_apisec.store.backends import RedisStore, store_for
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
