@@ -29,6 +29,7 @@ from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.lockout import LockedOut, Refusal, raise_for_lockout, refusal
 from django_apisec.abuse.usernames import canonical_username, submitted_username
 from django_apisec.ownership.permissions import public
+from django_apisec.request.state import state_of
 from tests.conftest import PASSWORD
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
@@ -235,7 +236,7 @@ def test_a_nonexistent_account_locks_exactly_like_a_real_one(alice: Any) -> None
 def test_a_trusted_device_keeps_its_own_bucket(alice: Any) -> None:
     owner = RequestFactory().post("/login/")
     assert login("alice", PASSWORD, owner) == alice
-    token = getattr(owner, devices.ISSUED_ATTR)
+    token = state_of(owner).trusted_device_token
     # The attacker locks the account for every client without the cookie...
     for _ in range(3):
         login("alice", "wrong")
@@ -266,7 +267,7 @@ def test_a_device_cookie_for_another_account_does_not_help(
     for _ in range(3):
         login("alice", "wrong")
     attack = RequestFactory().post("/login/")
-    attack.COOKIES[devices.cookie_name()] = getattr(own, devices.ISSUED_ATTR)
+    attack.COOKIES[devices.cookie_name()] = state_of(own).trusted_device_token
     assert hashes_during(lambda: login("alice", PASSWORD, attack)) == 0
 
 

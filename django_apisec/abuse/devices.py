@@ -16,12 +16,12 @@ from django.conf import settings
 from django.core import signing
 
 from django_apisec.conf import apisec_settings
+from django_apisec.request.state import state_of
 
 if TYPE_CHECKING:
     from django.http import HttpResponseBase
 
 SALT = "django_apisec.trusted-device"
-ISSUED_ATTR = "apisec_trusted_device"
 
 
 def cookie_name() -> str:
@@ -40,14 +40,14 @@ def account_tag(username: str) -> str:
 
 
 def issue(request: Any, username: str) -> str:
-    """A new signed device token for ``username`` (canonical), remembered on the request.
+    """A new signed device token for ``username`` (canonical), kept in the request's state.
 
     :func:`set_cookie` (or :class:`TrustedDeviceMiddleware`) writes it on the response.
     """
     device = secrets.token_hex(16)
     token = signing.dumps({"a": account_tag(username), "d": device}, salt=SALT)
     if request is not None:
-        setattr(getattr(request, "_request", request), ISSUED_ATTR, token)
+        state_of(request).trusted_device_token = token
     return token
 
 
@@ -69,7 +69,7 @@ def device_for(request: Any, username: str) -> str | None:
 
 def set_cookie(request: Any, response: HttpResponseBase) -> None:
     """Write the device token issued during this request (if any) on ``response``."""
-    token = getattr(getattr(request, "_request", request), ISSUED_ATTR, None)
+    token = state_of(request).trusted_device_token
     if token:
         response.set_cookie(
             cookie_name(),

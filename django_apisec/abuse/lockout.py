@@ -41,15 +41,18 @@ from django_apisec.abuse.limiter import (
 )
 from django_apisec.abuse.usernames import canonical_username
 from django_apisec.conf import apisec_settings
+from django_apisec.http.errors import LOCKED_OUT
 from django_apisec.observability import events
 from django_apisec.request.client_ip import client_ip
+from django_apisec.request.state import LockoutRefusal, state_of
 
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache
 
 logger = logging.getLogger("django_apisec.abuse.lockout")
 
-REFUSAL_ATTR = "apisec_lockout_refusal"
+#: Why a login was refused before its password was checked (kept in the request's state).
+Refusal = LockoutRefusal
 #: How long an account's lock level (how many times it locked) is remembered.
 LEVEL_MEMORY = 86400
 
@@ -72,7 +75,7 @@ class LockedOut(exceptions.Throttled):
     """
 
     default_detail = "Too many failed login attempts, try again later."
-    default_code = "locked_out"
+    default_code = LOCKED_OUT
 
     def __init__(self, wait: int, username: str | None = None) -> None:
         super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
@@ -94,15 +97,6 @@ class Attempt:
     def bucket(self) -> str:
         """The counter's value: the account, or the account on one trusted device."""
         return self.username if self.device is None else f"{self.username}\x00{self.device}"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a login was refused before its password was checked."""
-
-    reason: str  # "locked" or "unavailable"
-    retry_after: int
-    username: str | None = None
 
 
 def abuse_cache() -> BaseCache:
@@ -181,7 +175,7 @@ def _store_failed(request: Any, attempt: Attempt, exc: Exception) -> Attempt:
 
 def _remember(request: Any, refusal: Refusal) -> None:
     if request is not None:
-        setattr(getattr(request, "_request", request), REFUSAL_ATTR, refusal)
+        state_of(request).lockout_refusal = refusal
 
 
 def record_failure(request: Any, attempt: Attempt) -> None:
@@ -251,8 +245,7 @@ def record_success(request: Any, attempt: Attempt) -> None:
 
 def refusal(request: Any) -> Refusal | None:
     """Why the lockout refused this request's login before checking the password, if it did."""
-    value = getattr(getattr(request, "_request", request), REFUSAL_ATTR, None)
-    return value if isinstance(value, Refusal) else None
+    return None if request is None else state_of(request).lockout_refusal
 
 
 def raise_for_lockout(request: Any) -> None:
