@@ -16,10 +16,11 @@ from django.conf import settings
 from django.core import signing
 
 from django_apisec.conf import apisec_settings
+from django_apisec.http.sync_async import SyncAsyncMiddleware
 from django_apisec.request.state import state_of
 
 if TYPE_CHECKING:
-    from django.http import HttpResponseBase
+    from django.http import HttpRequest, HttpResponseBase
 
 SALT = "django_apisec.trusted-device"
 
@@ -82,21 +83,17 @@ def set_cookie(request: Any, response: HttpResponseBase) -> None:
         )
 
 
-class TrustedDeviceMiddleware:
+class TrustedDeviceMiddleware(SyncAsyncMiddleware):
     """Sets the trusted-device cookie after a successful login through ``authenticate()``.
 
     Add ``"django_apisec.abuse.devices.TrustedDeviceMiddleware"`` to ``MIDDLEWARE`` (anywhere after
-    ``SecurityMiddleware``); a login view may call :func:`set_cookie` itself instead.
+    ``SecurityMiddleware``); a login view may call :func:`set_cookie` itself instead. Sync- and
+    async-capable.
     """
 
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Any) -> HttpResponseBase:
-        """Pass the request on; add the cookie to the response when one was issued."""
-        response: HttpResponseBase = self.get_response(request)
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """Add the cookie to the response when the login issued a device token."""
         set_cookie(request, response)
         return response
