@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 
 from django_apisec.conf import apisec_settings
+from django_apisec.http import cookies
 from django_apisec.http.sync_async import SyncAsyncMiddleware
 from django_apisec.request.state import state_of
 
@@ -23,11 +24,13 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponseBase
 
 SALT = "django_apisec.trusted-device"
+#: The cookie's name before its prefix (:func:`django_apisec.http.cookies.cookie_name`).
+COOKIE_NAME = "apisec_device"
 
 
 def cookie_name() -> str:
     """``__Host-apisec_device`` where cookies are Secure, ``apisec_device`` otherwise."""
-    return "__Host-apisec_device" if cookie_secure() else "apisec_device"
+    return cookies.cookie_name(COOKIE_NAME, secure=cookie_secure(), host_only=True)
 
 
 def cookie_secure() -> bool:
@@ -54,8 +57,8 @@ def issue(request: Any, username: str) -> str:
 
 def device_for(request: Any, username: str) -> str | None:
     """The device id of the request's valid trusted-device cookie for ``username``, or ``None``."""
-    cookies = getattr(request, "COOKIES", None)
-    token = cookies.get(cookie_name()) if isinstance(cookies, dict) else None
+    jar = getattr(request, "COOKIES", None)
+    token = jar.get(cookie_name()) if isinstance(jar, dict) else None
     if not token:
         return None
     try:
@@ -72,14 +75,12 @@ def set_cookie(request: Any, response: HttpResponseBase) -> None:
     """Write the device token issued during this request (if any) on ``response``."""
     token = state_of(request).trusted_device_token
     if token:
-        response.set_cookie(
+        cookies.set_cookie(
+            response,
             cookie_name(),
             token,
             max_age=apisec_settings.TRUSTED_DEVICE_AGE,
-            path="/",
             secure=cookie_secure(),
-            httponly=True,
-            samesite="Strict",
         )
 
 
