@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from django_apisec.conf import apisec_settings
 from django_apisec.http import cookies
 from django_apisec.http.origins import origin_trusted
+from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -104,7 +105,7 @@ def session_response(request: Request, issued: IssuedSession, status: int) -> Re
         body["refresh"] = issued.refresh
     # Token responses are never stored by a browser or proxy cache (as RFC 6749 5.1 requires).
     response = Response(body, status=status, headers={"Cache-Control": "no-store"})
-    set_session_cookies(response, request._request, issued)
+    set_session_cookies(response, django_request(request), issued)
     return response
 
 
@@ -128,5 +129,5 @@ def check_origin(request: Request) -> None:
     django-cors-headers' allow-list (:func:`django_apisec.http.origins.origin_trusted`); clients
     that send no ``Origin`` pass.
     """
-    if not origin_trusted(request._request):
+    if not origin_trusted(django_request(request)):
         raise PermissionDenied("Origin not allowed.", code="origin_not_allowed")

@@ -44,6 +44,7 @@ from django_apisec.jwt.transport import (
 )
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
+from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -79,7 +80,7 @@ class LoginView(_CookieAuthView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request._request,
+            django_request(request),
             **{
                 get_user_model().USERNAME_FIELD: serializer.validated_data["username"],
                 "password": serializer.validated_data["password"],
@@ -116,7 +117,7 @@ class RefreshView(_CookieAuthView):
         try:
             issued = rotate_session(
                 raw,
-                request=request._request,
+                request=django_request(request),
                 fingerprint=request.COOKIES.get(fingerprint_cookie_name()),
             )
         except SessionError as exc:
@@ -138,7 +139,7 @@ class LogoutView(_CookieAuthView):
         if raw is not None:
             end_session(raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
 
 
@@ -153,7 +154,7 @@ class LogoutAllView(APIView):
         """Revoke every session of the requester."""
         revoke_all_sessions(request.user, reason=LOGOUT_ALL)
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
 
 
@@ -177,7 +178,7 @@ class PasswordChangeView(APIView):
         # Through authenticate(): guesses of the old password count toward the account lockout,
         # so a stolen access token cannot brute-force it here.
         checked = authenticate(
-            request._request,
+            django_request(request),
             **{
                 get_user_model().USERNAME_FIELD: user.get_username(),
                 "password": serializer.validated_data["old_password"],
@@ -194,5 +195,5 @@ class PasswordChangeView(APIView):
         user.set_password(new_password)
         user.save(update_fields=["password"])
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
