@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from django_apisec.jwt.authentication import refresh_cookie_name
+from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.observability import events
 from django_apisec.signals import security_event
 from testproject.api.models import Note

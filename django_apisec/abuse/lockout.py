@@ -35,8 +35,10 @@ from django_apisec.abuse import devices
 from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
 from django_apisec.abuse.usernames import canonical_username
 from django_apisec.conf import apisec_settings
+from django_apisec.http.errors import LOCKED_OUT
 from django_apisec.observability import events
 from django_apisec.request.addresses import client_ip
+from django_apisec.request.state import LockoutRefusal, state_of
 from django_apisec.store import failures
 from django_apisec.store.backends import Script, current_store
 
@@ -49,7 +51,8 @@ if TYPE_CHECKING:
 
 LOGGER = "django_apisec.abuse.lockout"
 
-REFUSAL_ATTR = "apisec_lockout_refusal"
+#: Why a login was refused before its password was checked (kept in the request's state).
+Refusal = LockoutRefusal
 #: How long an account's lock level (how many times it locked) is remembered.
 LEVEL_MEMORY = 86400
 
@@ -90,7 +93,7 @@ class LockedOut(exceptions.Throttled):
     """
 
     default_detail = "Too many failed login attempts, try again later."
-    default_code = "locked_out"
+    default_code = LOCKED_OUT
 
     def __init__(self, wait: int, username: str | None = None) -> None:
         super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
@@ -114,13 +117,6 @@ class Attempt:
         return self.username if self.device is None else f"{self.username}\x00{self.device}"
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why a login was refused before its password was checked."""
-
-    reason: str  # "locked" or "unavailable"
-    retry_after: int
-    username: str | None = None
 
 
 def _keys(bucket: str, username: str) -> tuple[str, str, str]:
@@ -183,7 +179,7 @@ def _store_failed(request: Any, attempt: Attempt, failed: failures.StoreFailed) 
 
 def _remember(request: Any, refusal: Refusal) -> None:
     if request is not None:
-        setattr(getattr(request, "_request", request), REFUSAL_ATTR, refusal)
+        state_of(request).lockout_refusal = refusal
 
 
 def record_failure(request: Any, attempt: Attempt) -> None:
@@ -244,8 +240,7 @@ def record_success(request: Any, attempt: Attempt) -> None:
 
 def refusal(request: Any) -> Refusal | None:
     """Why the lockout refused this request's login before checking the password, if it did."""
-    value = getattr(getattr(request, "_request", request), REFUSAL_ATTR, None)
-    return value if isinstance(value, Refusal) else None
+    return None if request is None else state_of(request).lockout_refusal
 
 
 def raise_for_lockout(request: Any) -> None:
