@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
+from django_apisec.apikeys.views import RefuseApiKeysMixin
 from django_apisec.conf import apisec_settings
 from django_apisec.http.origins import origin_trusted
 from django_apisec.http.parsers import JSONParser
@@ -146,7 +147,7 @@ def _session_response(request: Request, issued: IssuedSession, code: int) -> Res
     return response
 
 
-class _CookieAuthView(APIView):
+class _CookieAuthView(RefuseApiKeysMixin, APIView):
     """Base of the views that anonymous clients reach with credentials or a refresh cookie."""
 
     authentication_classes: Any = ()
@@ -237,7 +238,7 @@ class LogoutView(_CookieAuthView):
         return response
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(RefuseApiKeysMixin, APIView):
     """``POST`` with an access token -> 204; every session of the user is revoked."""
 
     authentication_classes = [JWTSessionAuthentication]
@@ -252,7 +253,7 @@ class LogoutAllView(APIView):
         return response
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeView(RefuseApiKeysMixin, APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session

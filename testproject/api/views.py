@@ -4,6 +4,7 @@ from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_apisec.apikeys.scopes import ANY_KEY, scopes_for
 from django_apisec.ownership.mixins import OwnedQuerysetMixin
 from django_apisec.ownership.permissions import public
 from testproject.api.models import Note, Project, Task
@@ -30,7 +31,9 @@ class SchemaView(SpectacularAPIView):
 
 
 class MeView(APIView):
-    """The authenticated user."""
+    """The authenticated user (any valid API key may ask)."""
+
+    required_scopes = {"GET": ANY_KEY, "HEAD": ANY_KEY, "OPTIONS": ANY_KEY}
 
     @extend_schema(responses=UserSerializer)
     def get(self, request):
@@ -39,6 +42,8 @@ class MeView(APIView):
 
 class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The requester's notes; search with ?search=, sort with ?ordering=."""
+
+    required_scopes = scopes_for("notes")
 
     queryset = Note.objects.select_related("owner")
     serializer_class = NoteSerializer
@@ -51,6 +56,8 @@ class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 class ProjectViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The requester's projects."""
 
+    required_scopes = scopes_for("projects")
+
     queryset = Project.objects.select_related("owner")
     serializer_class = ProjectSerializer
     owner_field = "owner"
@@ -58,6 +65,8 @@ class ProjectViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
 class TaskViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """Tasks in the requester's projects."""
+
+    required_scopes = scopes_for("tasks")
 
     queryset = Task.objects.all()
     serializer_class = TaskSerializer
