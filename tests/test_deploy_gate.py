@@ -86,6 +86,8 @@ DRF_THROTTLES = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # The testproject authenticates API keys: without their throttle, apisec.E430.
+        "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
     ]
 }
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
@@ -530,6 +532,22 @@ ROWS = [
         "an http://localhost origin",
         "apisec.E311",
         {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]},
+    ),
+    # Issue 14: API keys
+    Row(
+        "ApiKeyAuthentication without ApiKeyRateThrottle",
+        "apisec.E430",
+        rf(
+            DEFAULT_THROTTLE_CLASSES=[
+                "django_apisec.abuse.throttling.AnonRateThrottle",
+                "django_apisec.abuse.throttling.UserRateThrottle",
+            ]
+        ),
+    ),
+    Row(
+        "APISEC_API_KEY_HTTPS_ONLY = False",
+        "apisec.E431",
+        {"APISEC_API_KEY_HTTPS_ONLY": False},
     ),
 ]
 
