@@ -191,7 +191,7 @@ def test_a_read_only_key_cannot_write(alice: Any) -> None:
     ],
 )
 def test_a_key_cannot_reach_auth_or_key_endpoints(alice: Any, method: str, path: str) -> None:
-    row, key = issue_key(alice, name="all", scopes=ALL_SCOPES)
+    _row, key = issue_key(alice, name="all", scopes=ALL_SCOPES)
     body = {
         "username": "alice",
         "password": PASSWORD,
@@ -229,7 +229,7 @@ def test_a_revoked_key_fails_at_once(alice: Any, alice_token: str) -> None:
 
 
 def test_an_expired_key_fails(alice: Any) -> None:
-    row, key = issue_key(
+    _row, key = issue_key(
         alice, name="k", scopes=["notes:read"], expires_at=timezone.now() + timedelta(hours=1)
     )
     assert with_key(key).status_code == 200
@@ -304,9 +304,11 @@ def test_every_failure_kind_does_the_same_work(alice: Any) -> None:
     # Same time = same work: one query by prefix and one hash comparison, whatever the failure.
     work = set()
     for kind, spec in failure_kinds(alice).items():
-        with mock.patch.object(keys.HASHER, "verify", wraps=keys.HASHER.verify) as verify:
-            with CaptureQueriesContext(connection) as queries:
-                assert keys.find_key(spec["key"]) is None or kind in {"revoked", "expired", "ip"}
+        with (
+            mock.patch.object(keys.HASHER, "verify", wraps=keys.HASHER.verify) as verify,
+            CaptureQueriesContext(connection) as queries,
+        ):
+            assert keys.find_key(spec["key"]) is None or kind in {"revoked", "expired", "ip"}
         work.add((len(queries), verify.call_count))
     assert work == {(1, 1)}
 
