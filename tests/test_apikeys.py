@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_apisec.apikeys import keys
+from django_apisec.apikeys.authentication import ApiKeyAuthentication
 from django_apisec.apikeys.keys import issue_key, revoke_key, rotate_key
+from django_apisec.apikeys.scopes import scope_allows
 from django_apisec.models import APIKey
 from testproject.api.models import Note
 from tests.conftest import PASSWORD
@@ -387,3 +391,88 @@ def test_the_command_creates_lists_rotates_and_revokes(alice: Any, capsys: Any) 
     assert with_key(successor).status_code == 401
     call_command("apisec_keys", "list")
     assert "revoked" in capsys.readouterr().out
+
+
+# --- edges ----------------------------------------------------------------------------------------
+
+
+def test_a_view_without_scopes_admits_no_key() -> None:
+    assert scope_allows(["notes:read"], object(), "GET") is False
+    assert scope_allows(["notes:read"], None, "GET") is False
+
+
+def test_the_key_scheme_is_announced_when_it_is_the_first_class() -> None:
+    assert ApiKeyAuthentication().authenticate_header(None) == 'Api-Key realm="api"'
+
+
+def test_a_future_expiry_is_kept(alice_token: str) -> None:
+    response = create(alice_token, expires_at="2999-01-01T00:00:00Z", allowed_ips=["10.0.0.1"])
+    assert response.status_code == 201
+    expires = datetime.fromisoformat(response.json()["expires_at"])
+    assert expires == datetime(2999, 1, 1, tzinfo=dt_timezone.utc)
+    assert response.json()["allowed_ips"] == ["10.0.0.1/32"]
+
+
+def test_unusable_networks_and_addresses_allow_nothing(alice: Any) -> None:
+    row, _key = issue_key(alice, name="k", allowed_ips=["10.0.0.0/8"])
+    row.allowed_ips = ["not a network"]  # a row edited by hand
+    assert keys.address_allowed(row, "10.0.0.1") is False
+    row.allowed_ips = ["10.0.0.0/8"]
+    assert keys.address_allowed(row, "unknown") is False
+    assert keys.address_allowed(row, "10.1.2.3") is True
+
+
+def test_issuing_validates_scopes_and_revoking_twice_is_a_no_op(alice: Any) -> None:
+    with pytest.raises(ValueError, match="Unknown scopes: admin"):
+        issue_key(alice, name="k", scopes=["admin"])
+    row, _key = issue_key(alice, name="k")
+    assert str(row) == f"k ({row.prefix})"
+    assert revoke_key(row, by="test") is True
+    assert revoke_key(row, by="test") is False
+
+
+def test_rotation_keeps_an_earlier_expiry(alice: Any) -> None:
+    soon = timezone.now() + timedelta(seconds=30)
+    old, _key = issue_key(alice, name="k", expires_at=soon)
+    rotate_key(old, overlap=3600)
+    old.refresh_from_db()
+    assert old.expires_at == soon
+
+
+def test_the_command_reports_mistakes(alice: Any, capsys: Any) -> None:
+    with pytest.raises(CommandError, match="No user"):
+        call_command("apisec_keys", "create", "nobody", "k")
+    with pytest.raises(CommandError, match="Unknown scopes"):
+        call_command("apisec_keys", "create", "alice", "k", "--scope", "admin")
+    with pytest.raises(CommandError, match="No API key"):
+        call_command("apisec_keys", "revoke", "ZZZZZZZZ")
+    row, _key = issue_key(alice, name="k")
+    call_command("apisec_keys", "revoke", row.prefix)
+    call_command("apisec_keys", "revoke", row.prefix)
+    assert capsys.readouterr().out.endswith(f"{row.prefix}: was already revoked\n")
+    with pytest.raises(CommandError, match="is revoked"):
+        call_command("apisec_keys", "rotate", row.prefix)
+
+
+def test_the_admin_lists_and_revokes_but_never_adds_edits_or_deletes(alice: Any) -> None:
+    admin_user = get_user_model().objects.create_superuser("root", "r@example.com", PASSWORD)
+    row, key = issue_key(alice, name="k", scopes=["notes:read"])
+    client = Client()
+    client.force_login(admin_user)
+    changelist = "/admin/django_apisec/apikey/"
+    listing = client.get(changelist)
+    assert listing.status_code == 200
+    assert row.prefix in listing.content.decode()
+    assert row.hashed_key not in listing.content.decode()
+    assert client.get(f"{changelist}add/").status_code == 403
+    detail = client.get(f"{changelist}{row.pk}/change/")
+    assert detail.status_code == 200
+    assert row.hashed_key not in detail.content.decode()
+    assert client.post(f"{changelist}{row.pk}/delete/").status_code == 403
+    response = client.post(
+        changelist, {"action": "revoke", "_selected_action": [str(row.pk)]}, follow=True
+    )
+    assert "1 API key(s) revoked." in response.content.decode()
+    row.refresh_from_db()
+    assert row.revoked is True
+    assert with_key(key).status_code == 401

@@ -20,7 +20,13 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from django_apisec.apikeys.keys import find_key, rejection_reason, touch
 from django_apisec.apikeys.scopes import scope_allows
-from django_apisec.apikeys.transport import KEYWORD, ApiKeyInQuery, key_in_query, presented_key
+from django_apisec.apikeys.transport import (
+    KEYWORD,
+    ApiKeyInQuery,
+    key_in_query,
+    presented_key,
+    presents_api_key,
+)
 from django_apisec.conf import apisec_settings
 from django_apisec.observability import events
 from django_apisec.request.client_ip import client_ip
@@ -54,7 +60,7 @@ def reject(reason: str, request: Any, key: APIKey | None = None) -> None:
 
 def refuse_api_key(request: Any) -> None:
     """403 ``api_key_not_allowed`` for a request that carries a key (auth and key endpoints)."""
-    if presented_key(request) is not None or key_in_query(request):
+    if presents_api_key(request):
         reject("not_allowed", request)
         raise PermissionDenied(NOT_ALLOWED, code="api_key_not_allowed")
 
