@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 
 from django_apisec.apikeys.keys import revoke_key
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
-@admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Keys are created by their owners (API, ``apisec_keys``); the admin inspects and revokes."""
 
@@ -58,3 +58,8 @@ class APIKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """Revoke each selected key (a key already revoked is left as it is)."""
         count = sum(revoke_key(key, by="admin", request=request) for key in queryset)
         self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
+
+
+# Registered where the admin is installed (Django imports this through django_apisec.admin).
+if apps.is_installed("django.contrib.admin"):  # pragma: no branch - the test settings have it
+    admin.site.register(APIKey, APIKeyAdmin)
