@@ -57,6 +57,9 @@ GARBAGE: dict[str, list[Any]] = {
     "APISEC_JWT_PREVIOUS_KEYS": [None, "", 42, ["a", ""], ["a", None], [b"key"], {"a": "b"}],
     "APISEC_JWT_PRUNE_EVERY": ["abc", "100", -1, HUGE, None, 1.0, True],
     "APISEC_JWT_PRUNE_BATCH_SIZE": ["1000", 0, -1, HUGE, 10_001, None, True],
+    "APISEC_API_KEY_SCOPES": ["notes:read", ["*"], ["Notes:Read"], ["a b"], [""], [1], None],
+    "APISEC_API_KEY_ROTATION_OVERLAP": ["60", -1, HUGE, None, 1.5, True],
+    "APISEC_API_KEY_HTTPS_ONLY": ["False", "yes", 1, 0],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

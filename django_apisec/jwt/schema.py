@@ -8,6 +8,8 @@ module.
 
 from __future__ import annotations
 
+from django_apisec.dotted_paths import SESSION_AUTHENTICATION
+
 try:
     from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 except ImportError:  # pragma: no cover - drf-spectacular is optional
@@ -17,4 +19,4 @@ else:
     class JWTSessionScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
         """OpenAPI: ``JWTSessionAuthentication`` is simplejwt's bearer scheme."""
 
-        target_class = "django_apisec.jwt.authentication.JWTSessionAuthentication"
+        target_class = SESSION_AUTHENTICATION

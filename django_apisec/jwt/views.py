@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
+from django_apisec.apikeys.views import RefuseApiKeysMixin
 from django_apisec.http.parsers import JSONParser
 from django_apisec.jwt import schema  # noqa: F401 (registers the OpenAPI extension)
 from django_apisec.jwt.authentication import (
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 INVALID_CREDENTIALS = "Invalid username or password."
 
 
-class _CookieAuthView(APIView):
+class _CookieAuthView(RefuseApiKeysMixin, APIView):
     """Base of the views that anonymous clients reach with credentials or a refresh cookie."""
 
     authentication_classes: Any = ()
@@ -143,7 +144,7 @@ class LogoutView(_CookieAuthView):
         return response
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(RefuseApiKeysMixin, APIView):
     """``POST`` with an access token -> 204; every session of the user is revoked."""
 
     authentication_classes = [JWTSessionAuthentication]
@@ -158,7 +159,7 @@ class LogoutAllView(APIView):
         return response
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeView(RefuseApiKeysMixin, APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session

@@ -58,6 +58,9 @@ OWNER_BYPASS_USED = "owner_bypass"
 VALIDATION_FAILED = "validation_failed"
 INPUT_REJECTED = "input_rejected"
 THROTTLED = "throttled"
+API_KEY_CREATED = "api_key_created"
+API_KEY_REVOKED = "api_key_revoked"
+API_KEY_REJECTED = "api_key_rejected"
 EVENT_TYPES = frozenset(
     {
         AUTHENTICATION_SUCCEEDED,
@@ -69,6 +72,9 @@ EVENT_TYPES = frozenset(
         VALIDATION_FAILED,
         INPUT_REJECTED,
         THROTTLED,
+        API_KEY_CREATED,
+        API_KEY_REVOKED,
+        API_KEY_REJECTED,
     }
 )
 
