@@ -23,6 +23,16 @@ from django_apisec.request.state import state_of
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponseBase
 
+__all__ = [
+    "TrustedDeviceMiddleware",
+    "account_tag",
+    "cookie_name",
+    "cookie_secure",
+    "device_for",
+    "issue",
+    "set_cookie",
+]
+
 SALT = "django_apisec.trusted-device"
 #: The cookie's name before its prefix (:func:`django_apisec.http.cookies.cookie_name`).
 COOKIE_NAME = "apisec_device"

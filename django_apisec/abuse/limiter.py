@@ -37,6 +37,15 @@ if TYPE_CHECKING:
 
     from django.core.cache.backends.base import BaseCache
 
+__all__ = [
+    "Decision",
+    "LimiterUnavailable",
+    "Rate",
+    "hit",
+    "limiter_key",
+    "parse_rate",
+]
+
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*", re.IGNORECASE)
 _KIND = re.compile(r"[a-z0-9_.-]{1,64}")

@@ -49,6 +49,19 @@ if TYPE_CHECKING:
 
     from django_apisec.store.backends import Store
 
+__all__ = [
+    "Attempt",
+    "LockedOut",
+    "lock_period",
+    "locked_accounts",
+    "raise_for_lockout",
+    "record_failure",
+    "record_success",
+    "refusal",
+    "reserve",
+    "unlock",
+]
+
 LOGGER = "django_apisec.abuse.lockout"
 
 #: Why a login was refused before its password was checked (kept in the request's state).

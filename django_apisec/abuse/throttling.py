@@ -31,6 +31,19 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+__all__ = [
+    "AnonRateThrottle",
+    "LoginAccountRateThrottle",
+    "LoginIPRateThrottle",
+    "RateThrottle",
+    "ScopedRateThrottle",
+    "UserRateThrottle",
+    "ratelimit_rate",
+    "refund_login_throttles",
+    "throttle_rates",
+    "user_or_ip",
+]
+
 
 def throttle_rates() -> Mapping[str, Any]:
     """``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` now; ``{}`` when it is not a mapping."""

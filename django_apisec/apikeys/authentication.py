@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 
     from django_apisec.models import APIKey
 
+__all__ = [
+    "ApiKeyAuthentication",
+    "refuse_api_key",
+    "reject",
+]
+
 INVALID_API_KEY = "Invalid API key."
 OUT_OF_SCOPE = "This API key's scopes do not allow this request."
 INSECURE = "API keys are only accepted over https."

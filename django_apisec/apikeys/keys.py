@@ -33,6 +33,18 @@ from django_apisec.signals import api_key_created, api_key_revoked
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = [
+    "address_allowed",
+    "find_key",
+    "issue_key",
+    "normalise_networks",
+    "parse_networks",
+    "rejection_reason",
+    "revoke_key",
+    "rotate_key",
+    "touch",
+]
+
 GENERATOR = KeyGenerator()
 HASHER = Sha512ApiKeyHasher()
 # prefix "." secret, as KeyGenerator makes them; anything else is malformed.

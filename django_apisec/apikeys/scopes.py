@@ -19,6 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+__all__ = [
+    "ANY_KEY",
+    "declared_scopes",
+    "required_scope",
+    "scope_allows",
+    "scopes_for",
+]
+
 #: The scope that any valid key satisfies, e.g. ``{"GET": ANY_KEY}`` on a "who am I" view.
 ANY_KEY = "*"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")

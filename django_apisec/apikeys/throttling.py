@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+__all__ = [
+    "ApiKeyRateThrottle",
+]
+
 
 class ApiKeyRateThrottle(RateThrottle):
     """Requests per API key, rate ``"api_key"``."""

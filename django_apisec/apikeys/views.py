@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.serializers import BaseSerializer
 
+__all__ = [
+    "ApiKeyViewSet",
+    "RefuseApiKeysMixin",
+    "refuses_api_keys",
+]
+
 #: Marks a view class that no API key may reach (read by the views audit).
 REFUSES_ATTRIBUTE = "apisec_refuses_api_keys"
 

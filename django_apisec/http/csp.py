@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest, HttpResponseBase
 
+__all__ = [
+    "ContentSecurityPolicyMiddleware",
+    "build_policy",
+]
+
 HEADERS = (
     ("Content-Security-Policy", "SECURE_CSP"),
     ("Content-Security-Policy-Report-Only", "SECURE_CSP_REPORT_ONLY"),

@@ -24,6 +24,16 @@ from django_apisec.request.request_id import request_id
 if TYPE_CHECKING:
     from django.http import HttpResponseBase
 
+__all__ = [
+    "csrf_failure",
+    "error_body",
+    "error_response",
+    "is_api_request",
+    "is_json",
+    "json_error_for",
+    "status_error",
+]
+
 # Status -> (detail, code): the wording DRF uses for the same errors, so a client sees one
 # vocabulary whichever layer answered.
 STATUS_ERRORS: dict[int, tuple[str, str]] = {

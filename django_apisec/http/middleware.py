@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest, HttpResponseBase
 
+__all__ = [
+    "ApiSecurityMiddleware",
+]
+
 # The policy of a document that is data, not a page: it may load nothing and be framed nowhere.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # An API response never needs a powerful browser feature; deny the common ones outright.

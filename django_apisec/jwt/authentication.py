@@ -28,6 +28,12 @@ from django_apisec.jwt.transport import fingerprint_cookie_name
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
+__all__ = [
+    "JWTSessionAuthentication",
+    "auth_header_types",
+    "authenticate_header_value",
+]
+
 INVALID_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
 
 

@@ -25,6 +25,15 @@ from django_apisec.store.failures import OPEN, FailureLog, StoreFailed, attempt
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+__all__ = [
+    "is_session_revoked",
+    "mark_revoked",
+    "marker_key",
+    "revoke_all_sessions",
+    "revoke_family",
+    "revoke_on_credential_change",
+]
+
 #: Logged (at most once per 10 s per process) when the revocation check cannot reach the store.
 CHECK_FAILURE = FailureLog(
     "django_apisec.security",
