@@ -22,6 +22,7 @@ from django_apisec.checks import (
     passwords,
     proxies,
     settings,
+    store,
     transport,
     views_audit,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "passwords",
     "proxies",
     "settings",
+    "store",
     "transport",
     "views_audit",
 ]
