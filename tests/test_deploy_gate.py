@@ -465,7 +465,7 @@ ROWS = [
             "CACHES": {
                 "default": {
                     "BACKEND": "django_redis.cache.RedisCache",
-                    "LOCATION": ["redis://10.0.0.1:6379/0", "redis://10.0.0.2:6379/0"],
+                    "LOCATION": ["redis://10.0.0.1:6380/0", "redis://10.0.0.2:6380/0"],
                     "OPTIONS": {"CLIENT_CLASS": "django_redis.client.ShardClient"},
                 }
             }
@@ -478,7 +478,7 @@ ROWS = [
             "CACHES": {
                 "default": {
                     "BACKEND": "django_redis.cache.RedisCache",
-                    "LOCATION": "redis://10.0.0.1:6379/0",
+                    "LOCATION": "redis://10.0.0.1:6380/0",
                 }
             }
         },

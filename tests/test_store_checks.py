@@ -22,7 +22,7 @@ SENTINEL = {
 
 
 def caches(
-    backend: str, location: Any = "redis://10.0.0.1:6379/0", **options: Any
+    backend: str, location: Any = "redis://10.0.0.1:6380/0", **options: Any
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"BACKEND": backend, "LOCATION": location}
     if options:

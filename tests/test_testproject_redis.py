@@ -23,10 +23,10 @@ def caches_for(env: dict[str, str]) -> dict[str, Any]:
 
 
 def test_redis_url_selects_djangos_redis_cache() -> None:
-    cache = caches_for({"REDIS_URL": "redis://10.0.0.1:6379/0"})
+    cache = caches_for({"REDIS_URL": "redis://10.0.0.1:6380/0"})
     assert cache == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://10.0.0.1:6379/0",
+        "LOCATION": "redis://10.0.0.1:6380/0",
     }
 
 

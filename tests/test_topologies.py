@@ -52,3 +52,10 @@ def test_a_condition_that_never_holds_times_out_with_the_logs(
     with pytest.raises(RuntimeError, match=r"(?s)never did not happen.*the log line"):
         topologies._wait("never", lambda: False, [server])
     assert topologies.RedisProcess(1, None, tmp_path / "absent").log() == ""  # type: ignore[arg-type]
+
+
+def test_no_answering_sentinel_names_no_primary(tmp_path: Path) -> None:
+    require_redis_binaries()
+    nowhere = topologies.RedisProcess(1, None, tmp_path)  # type: ignore[arg-type]
+    group = topologies.SentinelGroup(nowhere, nowhere, [nowhere, nowhere])
+    assert group.primary_port() is None

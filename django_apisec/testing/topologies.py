@@ -173,6 +173,11 @@ class Cluster:
         """``host:port,host:port,...``: the testproject's ``REDIS_CLUSTER_NODES``."""
         return ",".join(f"{HOST}:{node.port}" for node in self.nodes)
 
+    def flush(self) -> None:
+        """Empty every primary."""
+        for node in self.nodes:
+            _answers(node.port, "FLUSHALL")
+
 
 @dataclass
 class SentinelGroup:
@@ -192,6 +197,10 @@ class SentinelGroup:
     def addresses(self) -> str:
         """``host:port,...`` of the sentinels: the testproject's ``REDIS_SENTINELS``."""
         return ",".join(f"{host}:{port}" for host, port in self.sentinels)
+
+    def flush(self) -> None:
+        """Empty the current primary (the replica follows)."""
+        _answers(self.primary_port() or self.primary.port, "FLUSHALL")
 
     def primary_port(self) -> int | None:
         """The port the first answering sentinel names as the primary now."""
