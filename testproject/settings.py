@@ -2,8 +2,9 @@
 
 Every variable is optional in development. In production (``APISEC_PROFILE=production``)
 ``DJANGO_SECRET_KEY`` and ``APISEC_JWT_SIGNING_KEY`` are required (``harden()`` refuses to start
-without them) and ``REDIS_URL`` / ``DATABASE_URL`` must point at Redis and PostgreSQL for
-``check --deploy`` to pass. See docs/testproject.rst.
+without them), exactly one Redis topology must be set (``REDIS_URL``, ``REDIS_SENTINELS`` with
+``REDIS_SENTINEL_SERVICE``, or ``REDIS_CLUSTER_NODES``) and ``DATABASE_URL`` must point at
+PostgreSQL for ``check --deploy`` to pass. See docs/testproject.rst.
 """
 
 import json
@@ -12,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from django_apisec.hardening import harden
 
@@ -101,11 +103,57 @@ DATABASES = {
     )
 }
 
-if os.environ.get("REDIS_URL"):
+# Redis: one server (REDIS_URL), Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_SERVICE) or Cluster
+# (REDIS_CLUSTER_NODES); exactly one in production. docs/deployment.rst describes each topology.
+_redis = {
+    "REDIS_URL": os.environ.get("REDIS_URL", "").strip(),
+    "REDIS_SENTINELS": _list("REDIS_SENTINELS"),
+    "REDIS_CLUSTER_NODES": _list("REDIS_CLUSTER_NODES"),
+}
+_chosen = [name for name, value in _redis.items() if value]
+if len(_chosen) > 1 or (PROFILE == "production" and not _chosen):
+    raise ImproperlyConfigured(
+        "Set exactly one of REDIS_URL, REDIS_SENTINELS (with REDIS_SENTINEL_SERVICE) or "
+        f"REDIS_CLUSTER_NODES{' in production' if not _chosen else ''}; "
+        f"set: {', '.join(_chosen) or 'none'}."
+    )
+# django-redis waits for the kernel by default; a throttle decision must not (apisec.W417).
+_redis_timeouts = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+
+if _redis["REDIS_SENTINELS"]:
+    _sentinel_service = os.environ.get("REDIS_SENTINEL_SERVICE", "").strip()
+    if not _sentinel_service:
+        raise ImproperlyConfigured(
+            "REDIS_SENTINELS is set: set REDIS_SENTINEL_SERVICE to the primary's name too."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{_sentinel_service}/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": [
+                    (host, int(port))
+                    for host, _, port in (a.rpartition(":") for a in _redis["REDIS_SENTINELS"])
+                ],
+                "SENTINEL_KWARGS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+                **_redis_timeouts,
+            },
+        }
+    }
+elif _redis["REDIS_CLUSTER_NODES"]:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_apisec.store.cache.RedisClusterCache",
+            "LOCATION": [f"redis://{node}" for node in _redis["REDIS_CLUSTER_NODES"]],
+        }
+    }
+elif _redis["REDIS_URL"]:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": _redis["REDIS_URL"],
         }
     }
 else:

@@ -20,6 +20,8 @@ from django.core.checks import run_checks
 from django.test import override_settings
 
 from django_apisec.testing.server import redis_url
+from django_apisec.testing.topologies import Cluster, SentinelGroup, redis_cluster, redis_sentinel
+from tests.services import require_redis_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +66,27 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
         return {m.id for m in messages if m.id and m.id.startswith("apisec.")}
 
     return run
+
+
+# --- Redis topologies started by the tests themselves ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """A 3-primary Redis Cluster on free loopback ports for the session (skipped without
+    redis-server outside CI)."""
+    require_redis_binaries()
+    with redis_cluster() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sentinel_group() -> Iterator[SentinelGroup]:
+    """A primary, a replica and three sentinels for the session (not for failover tests: those
+    kill the primary and start their own)."""
+    require_redis_binaries()
+    with redis_sentinel() as running:
+        yield running
 
 
 # --- the users most tests act as, and the testproject's URLs ---------------------------------

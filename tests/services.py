@@ -8,16 +8,24 @@ Every Redis database number comes from ``django_apisec.testing.server.REDIS_DATA
 from __future__ import annotations
 
 import os
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 from django_apisec.testing.server import postgres_url, redis_url, unreachable
+from django_apisec.testing.topologies import missing_binaries
+
+if TYPE_CHECKING:
+    from django_apisec.testing.topologies import Cluster, SentinelGroup
 
 # The unit tests' Redis database (flushed by them), and an address where nothing listens.
 REDIS_URL = redis_url("unit")
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+DJANGO_REDIS_BACKEND = "django_redis.cache.RedisCache"
+CLUSTER_BACKEND = "django_apisec.store.cache.RedisClusterCache"
+#: django-redis waits forever by default; the store's decisions must not.
+DJANGO_REDIS_TIMEOUTS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
 
@@ -49,9 +57,58 @@ def require_redis() -> None:
         unavailable(problem)
 
 
+def require_redis_binaries() -> None:
+    """``redis-server`` and ``redis-cli`` must be on PATH to start a topology (else skip/fail)."""
+    problem = missing_binaries()
+    if problem is not None:
+        unavailable(f"Redis Cluster and Sentinel tests need them: {problem}")
+
+
 def redis_caches(url: str = REDIS_URL, **options: Any) -> dict[str, Any]:
     """``CACHES`` with a local-memory default and an ``abuse`` alias on the Redis at ``url``."""
     return {
         "default": {"BACKEND": LOCMEM_BACKEND},
         "abuse": {"BACKEND": REDIS_BACKEND, "LOCATION": url, "KEY_PREFIX": "t", **options},
+    }
+
+
+def django_redis_caches(url: str = REDIS_URL) -> dict[str, Any]:
+    """``CACHES`` whose ``abuse`` alias is django-redis on one server."""
+    options = {"CLIENT_CLASS": "django_redis.client.DefaultClient", **DJANGO_REDIS_TIMEOUTS}
+    return {
+        "default": {"BACKEND": LOCMEM_BACKEND},
+        "abuse": {
+            "BACKEND": DJANGO_REDIS_BACKEND,
+            "LOCATION": url,
+            "KEY_PREFIX": "t",
+            "OPTIONS": options,
+        },
+    }
+
+
+def sentinel_caches(group: SentinelGroup) -> dict[str, Any]:
+    """``CACHES`` whose ``abuse`` alias is django-redis on Redis Sentinel (its SentinelClient)."""
+    options = {
+        "CLIENT_CLASS": "django_redis.client.SentinelClient",
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": group.sentinels,
+        "SENTINEL_KWARGS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        **DJANGO_REDIS_TIMEOUTS,
+    }
+    return {
+        "default": {"BACKEND": LOCMEM_BACKEND},
+        "abuse": {
+            "BACKEND": DJANGO_REDIS_BACKEND,
+            "LOCATION": f"redis://{group.service}/0",
+            "KEY_PREFIX": "t",
+            "OPTIONS": options,
+        },
+    }
+
+
+def cluster_caches(cluster: Cluster) -> dict[str, Any]:
+    """``CACHES`` whose ``abuse`` alias is django_apisec's RedisClusterCache."""
+    return {
+        "default": {"BACKEND": LOCMEM_BACKEND},
+        "abuse": {"BACKEND": CLUSTER_BACKEND, "LOCATION": cluster.location, "KEY_PREFIX": "t"},
     }

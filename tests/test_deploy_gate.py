@@ -460,6 +460,43 @@ ROWS = [
         {"SECURE_PROXY_SSL_HEADER": None},
         base_env={"APISEC_TRUSTED_PROXIES": "10.0.0.0/24"},
     ),
+    Row(
+        "django-redis ShardClient for the abuse-control cache",
+        "apisec.E416",
+        {
+            "CACHES": {
+                "default": {
+                    "BACKEND": "django_redis.cache.RedisCache",
+                    "LOCATION": ["redis://10.0.0.1:6380/0", "redis://10.0.0.2:6380/0"],
+                    "OPTIONS": {"CLIENT_CLASS": "django_redis.client.ShardClient"},
+                }
+            }
+        },
+    ),
+    Row(
+        "django-redis without SOCKET_TIMEOUT",
+        "apisec.W417",
+        {
+            "CACHES": {
+                "default": {
+                    "BACKEND": "django_redis.cache.RedisCache",
+                    "LOCATION": "redis://10.0.0.1:6380/0",
+                }
+            }
+        },
+    ),
+    Row(
+        "RedisClusterCache with LOCATION '10.0.0.1:7000' (not a URL)",
+        "apisec.E418",
+        {
+            "CACHES": {
+                "default": {
+                    "BACKEND": "django_apisec.store.cache.RedisClusterCache",
+                    "LOCATION": "10.0.0.1:7000",
+                }
+            }
+        },
+    ),
     # django_apisec's own settings: a value it cannot use, then values beyond production bounds
     Row("APISEC_MAX_BODY_SIZE = '5000' (a str)", "apisec.E606", {"APISEC_MAX_BODY_SIZE": "5000"}),
     Row("APISEC_JSON_MAX_DEPTH = '8' (a str)", "apisec.E607", {"APISEC_JSON_MAX_DEPTH": "8"}),

@@ -13,6 +13,7 @@ from unittest import mock
 
 import pytest
 import redis
+import redis.cluster
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
@@ -25,7 +26,14 @@ from django_apisec.jwt import revocation
 from django_apisec.store import failures
 from django_apisec.store.backends import CacheStore, RedisStore, current_store, store_for
 from django_apisec.store.clients import REDIS_TIMEOUT, django_redis_settings, redis_client
-from tests.services import UNREACHABLE_URL, redis_caches, require_redis
+from tests.services import (
+    UNREACHABLE_URL,
+    cluster_caches,
+    django_redis_caches,
+    redis_caches,
+    require_redis,
+    sentinel_caches,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,19 +43,32 @@ LOCKOUT = {"APISEC_LOCKOUT_THRESHOLD": 3, "APISEC_LOCKOUT_PERIODS": [60, 300]}
 SINGLE_KEY_COMMANDS = {"GET", "SET", "EXISTS", "DEL", "PEXPIRE"}
 
 
-@pytest.fixture
-def redis_store() -> Iterator[RedisStore]:
-    """APISEC_CACHE on the machine's Redis (the unit tests' database, flushed)."""
+TOPOLOGIES = ["django", "django-redis", "sentinel", "cluster"]
+
+
+def topology_caches(request: pytest.FixtureRequest, topology: str) -> dict[str, Any]:
+    """``CACHES`` with the ``abuse`` alias on ``topology`` (started for the session if needed)."""
+    if topology == "cluster":
+        return cluster_caches(request.getfixturevalue("cluster"))
+    if topology == "sentinel":
+        return sentinel_caches(request.getfixturevalue("sentinel_group"))
     require_redis()
-    with override_settings(CACHES=redis_caches(), APISEC_CACHE="abuse", **LOCKOUT):
+    return django_redis_caches() if topology == "django-redis" else redis_caches()
+
+
+@pytest.fixture(params=TOPOLOGIES)
+def redis_store(request: pytest.FixtureRequest) -> Iterator[RedisStore]:
+    """APISEC_CACHE on each Redis topology: Django's RedisCache and django-redis on the machine's
+    Redis (the unit tests' database, flushed), django-redis on Sentinel, RedisClusterCache."""
+    with override_settings(
+        CACHES=topology_caches(request, request.param), APISEC_CACHE="abuse", **LOCKOUT
+    ):
         caches["abuse"].clear()
         store = current_store()
         assert isinstance(store, RedisStore)
         yield store
         caches["abuse"].clear()
-        store.client.connection_pool.disconnect()
-        for pool in caches["abuse"]._cache._pools.values():
-            pool.disconnect()
+        store.client.close()
 
 
 @pytest.fixture
@@ -69,13 +90,19 @@ class CommandLog:
             return real(*args, **options)
 
         real_execute = redis.client.Pipeline.execute
+        real_cluster_execute = redis.cluster.ClusterPipeline.execute
 
         def pipelined(pipeline: Any, *args: Any, **kwargs: Any) -> Any:
             self.commands.extend(command for command, _ in pipeline.command_stack)
             return real_execute(pipeline, *args, **kwargs)
 
+        def cluster_pipelined(pipeline: Any, *args: Any, **kwargs: Any) -> Any:
+            self.commands.extend(command.args for command in pipeline.command_stack)
+            return real_cluster_execute(pipeline, *args, **kwargs)
+
         monkeypatch.setattr(client, "execute_command", single)
         monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
+        monkeypatch.setattr(redis.cluster.ClusterPipeline, "execute", cluster_pipelined)
 
     def names(self) -> list[str]:
         return [str(command[0]).upper() for command in self.commands]
@@ -109,6 +136,17 @@ def test_django_redis_cache_internals_are_where_the_adapter_reads_them() -> None
 def test_moved_django_internals_fail_loudly() -> None:
     with pytest.raises(ImproperlyConfigured, match=r"RedisCache.*pin a supported Django"):
         django_redis_settings(object())  # type: ignore[arg-type]
+
+
+def test_a_django_redis_shard_client_is_refused() -> None:
+    # ShardClient puts each key on a server of its own choosing: a script's keys would not meet.
+    caches_setting = django_redis_caches(UNREACHABLE_URL)
+    caches_setting["abuse"]["OPTIONS"]["CLIENT_CLASS"] = "django_redis.client.ShardClient"
+    with (
+        override_settings(CACHES=caches_setting, APISEC_CACHE="abuse"),
+        pytest.raises(ImproperlyConfigured, match=r"ShardClient.*apisec\.E416"),
+    ):
+        current_store()
 
 
 def test_other_caches_get_the_cache_store() -> None:

@@ -23,6 +23,7 @@ from django_apisec.checks import (
     passwords,
     proxies,
     settings,
+    store,
     transport,
     views_audit,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "passwords",
     "proxies",
     "settings",
+    "store",
     "transport",
     "views_audit",
 ]

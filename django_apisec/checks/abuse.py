@@ -93,6 +93,7 @@ SHARED_ATOMIC_BACKENDS = frozenset(
         "django.core.cache.backends.memcached.PyMemcacheCache",
         "django.core.cache.backends.memcached.PyLibMCCache",
         "django_redis.cache.RedisCache",
+        "django_apisec.store.cache.RedisClusterCache",
     }
 )
 BACKEND_ERRORS = {LOCMEM: E401, DUMMY: E402, FILE_BASED: E403, DATABASE: E403}

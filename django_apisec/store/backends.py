@@ -1,10 +1,11 @@
 """The two kinds of store behind ``APISEC_CACHE``: Redis, and any other Django cache.
 
-A :class:`RedisStore` (Django's ``RedisCache``) runs every operation on one long-lived redis client
-(:mod:`django_apisec.store.clients`): Lua scripts by ``EVALSHA``, existence checks by ``EXISTS``,
-single-key commands, all on the cache's own keys (its ``KEY_PREFIX``, ``VERSION`` and
-``KEY_FUNCTION``). A :class:`CacheStore` runs the same operations through Django's cache API on
-any other cache with an atomic ``incr`` (memcached, ``LocMemCache`` in development).
+A :class:`RedisStore` (Django's ``RedisCache``, django-redis, Sentinel, Cluster: see
+:mod:`django_apisec.store.clients`) runs every operation on one long-lived redis client: Lua
+scripts by ``EVALSHA``, existence checks by ``EXISTS``, single-key commands, all on the cache's
+own keys (its ``KEY_PREFIX``, ``VERSION`` and ``KEY_FUNCTION``). A :class:`CacheStore` runs the
+same operations through Django's cache API on any other cache with an atomic ``incr`` (memcached,
+``LocMemCache`` in development).
 
 Every command names one key, and a script's keys must share one Redis Cluster hash slot (one
 ``{hash tag}``, see :func:`~django_apisec.abuse.limiter.limiter_key`): nothing here sends a
@@ -21,12 +22,11 @@ import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from django_apisec.conf import apisec_settings
-from django_apisec.store.clients import redis_client
+from django_apisec.store.clients import client_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 try:
     from redis.exceptions import NoScriptError
-except ImportError:  # pragma: no cover (redis-py is only needed with RedisCache)
+except ImportError:  # pragma: no cover (redis-py is only needed with a Redis cache)
 
     class NoScriptError(Exception):  # type: ignore[no-redef]
         """Stands in when redis-py is not installed (a RedisStore is then never built)."""
@@ -114,9 +114,9 @@ def _milliseconds(timeout: float) -> int:
 class RedisStore:
     """Every operation on one long-lived redis client, on the cache's own keys."""
 
-    def __init__(self, backend: RedisCache) -> None:
+    def __init__(self, backend: BaseCache, client: Any) -> None:
         self.backend = backend
-        self.client = redis_client(backend)
+        self.client = client
 
     def key(self, key: str) -> str:
         """The cache's full key: its key function with ``KEY_PREFIX`` and ``VERSION``."""
@@ -133,8 +133,8 @@ class RedisStore:
             return self.client.execute_command("EVALSHA", script.sha, len(keys), *full_keys, *args)
 
     def exists(self, key: str) -> bool:
-        """One ``EXISTS``."""
-        return bool(self.client.exists(self.key(key)))
+        """One ``EXISTS`` (sent as is: a cluster client's ``exists()`` pipelines per slot)."""
+        return bool(self.client.execute_command("EXISTS", self.key(key)))
 
     def get(self, key: str) -> Any:
         """One ``GET``: an int, JSON data, or ``None``."""
@@ -160,8 +160,8 @@ class RedisStore:
         self.client.pexpire(self.key(key), _milliseconds(timeout))
 
     def delete(self, key: str) -> None:
-        """One ``DEL`` of one key."""
-        self.client.delete(self.key(key))
+        """One ``DEL`` of one key (sent as is, like ``EXISTS``)."""
+        self.client.execute_command("DEL", self.key(key))
 
     def mark(self, keys: Iterable[str], timeout: float) -> None:
         """One ``SET ... PX`` per key, pipelined: one round trip, no multi-key (``MSET``) write."""
@@ -221,8 +221,9 @@ class CacheStore:
 def store_for(alias: str) -> RedisStore | CacheStore:
     """The store for a cache alias: built once per process, forgotten when CACHES changes."""
     backend = caches.create_connection(alias)
-    if isinstance(backend, RedisCache):
-        return RedisStore(backend)
+    client = client_for(backend)
+    if client is not None:
+        return RedisStore(backend, client)
     return CacheStore(alias)
 
 

@@ -1,11 +1,18 @@
 """Redis clients for the store, built from a Django cache's configuration.
 
-Django's ``RedisCache`` builds a new redis client object for every operation, and its pools per
-cache object (so per thread); the store keeps one long-lived client per cache alias and process.
-Django has no public API for the parsed ``LOCATION`` and ``OPTIONS`` of a ``RedisCache``: the
-private attributes are read here and nowhere else, and ``tests/test_store.py`` fails loudly when a
-Django version moves them. Other topologies (Sentinel, Cluster, django-redis) get their own
-builder next to this one.
+The store keeps one long-lived redis client per cache alias and process, whatever the topology:
+
+* Django's ``RedisCache`` (one server; Valkey too) builds a new client object for every operation
+  and pools per cache object (so per thread). Django has no public API for its parsed
+  ``LOCATION`` and ``OPTIONS``: the private attributes are read here and nowhere else, and
+  ``tests/test_store.py`` fails loudly when a Django version moves them.
+* django-redis's ``RedisCache`` (one server, or Redis Sentinel through its ``SentinelClient``,
+  which is redis-py's ``SentinelConnectionPool``, the pool of ``Sentinel.master_for``) hands out
+  its primary's client through its public ``client.get_client(write=True)``.
+* :class:`~django_apisec.store.cache.RedisClusterCache` (Redis Cluster) owns a redis-py
+  ``RedisCluster``.
+
+Any other cache has no redis client: the store then goes through Django's cache API.
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import django
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
-    from django.core.cache.backends.redis import RedisCache
+    from django.core.cache.backends.base import BaseCache
 
 #: Seconds our redis client waits for a connection or an answer: a decision must not hang a
 #: worker when Redis is unreachable (Django's RedisCache waits forever by default).
@@ -42,7 +50,7 @@ def django_redis_settings(backend: RedisCache) -> tuple[list[str], dict[str, Any
 
 
 def redis_client(backend: RedisCache) -> Any:
-    """A long-lived ``redis.Redis`` for the cache's primary (the first ``LOCATION``).
+    """A long-lived ``redis.Redis`` for a Django ``RedisCache``'s primary (the first LOCATION).
 
     redis-py pools are thread-safe and reconnect after a fork. Timeouts default to
     :data:`REDIS_TIMEOUT` unless ``OPTIONS`` set them.
@@ -52,3 +60,42 @@ def redis_client(backend: RedisCache) -> Any:
     options.setdefault("socket_timeout", REDIS_TIMEOUT)
     pool = pool_class.from_url(servers[0], **options)
     return lib.Redis(connection_pool=pool)
+
+
+def is_django_redis(backend: object) -> bool:
+    """Whether ``backend`` is django-redis's ``RedisCache`` (without importing django-redis)."""
+    return any(
+        f"{cls.__module__}.{cls.__qualname__}" == "django_redis.cache.RedisCache"
+        for cls in type(backend).__mro__
+    )
+
+
+def django_redis_client(backend: Any) -> Any:
+    """The primary's ``redis.Redis`` of a django-redis cache (its public ``get_client``).
+
+    django-redis keeps it for the life of the cache object; the store keeps that object for the
+    process. A ``ShardClient`` spreads keys over servers by its own hash, so a script's keys would
+    not meet: it is refused (``apisec.E416`` reports it before a request does).
+    """
+    from django_redis.client import ShardClient  # noqa: PLC0415 - optional dependency
+
+    client = backend.client
+    if isinstance(client, ShardClient):
+        raise ImproperlyConfigured(
+            "django_apisec cannot keep its state in a django-redis cache with ShardClient; use "
+            "DefaultClient or SentinelClient (apisec.E416)."
+        )
+    return client.get_client(write=True)
+
+
+def client_for(backend: BaseCache) -> Any:
+    """The long-lived redis client of a Redis cache ``backend``, or ``None`` for other caches."""
+    from django_apisec.store.cache import RedisClusterCache  # noqa: PLC0415 - imports this module
+
+    if isinstance(backend, RedisClusterCache):
+        return backend.client
+    if isinstance(backend, RedisCache):
+        return redis_client(backend)
+    if is_django_redis(backend):
+        return django_redis_client(backend)
+    return None
