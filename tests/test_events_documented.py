@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from django_apisec.abuse.usernames import account_id
 from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.observability import events
 from django_apisec.signals import security_event
@@ -99,9 +100,16 @@ def test_authentication_succeeded(alice: Any, recorded: Recorded) -> None:
 
 def test_authentication_failed(alice: Any, recorded: Recorded) -> None:
     assert login(APIClient(), password="wrong password here").status_code == 401
-    [payload] = recorded.of(events.AUTHENTICATION_FAILED)
-    assert payload["outcome"] == "failure"
-    assert payload["code"] == "authentication_failed"
+    assert login(APIClient(), username="ghost", password="wrong password here").status_code == 401
+    real, ghost = recorded.of(events.AUTHENTICATION_FAILED)
+    assert real["outcome"] == "failure"
+    assert real["code"] == "authentication_failed"
+    # Which account: its keyed identifier, shaped alike whether the account exists or not.
+    assert real["account"] == account_id("alice")
+    assert ghost["account"] == account_id("ghost")
+    assert len(real["account"]) == len(ghost["account"])
+    assert "alice" not in str(real)
+    assert "ghost" not in str(ghost)
 
 
 @override_settings(**LOCKOUT)
@@ -113,7 +121,8 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     [locked] = recorded.of(events.ACCOUNT_LOCKED_OUT)
     assert locked["outcome"] == "blocked"
     assert locked["phase"] == "locked"
-    assert locked["username"] == "alice"
+    assert locked["account"] == account_id("alice")
+    assert "username" not in locked
     assert locked["wait"] == 60
     assert locked["level"] == 1
     assert locked["trusted_device"] is False
@@ -125,7 +134,7 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     [_, refused] = recorded.of(events.ACCOUNT_LOCKED_OUT)
     assert refused["outcome"] == "blocked"
     assert refused["phase"] == "refused"
-    assert refused["username"] == "alice"
+    assert refused["account"] == account_id("ALICE ")  # one account, one identifier
     assert 0 < refused["wait"] <= locked["wait"] + 1  # the lock's end is rounded up
     assert refused["wait"] == int(response["Retry-After"])
     assert recorded.of(events.THROTTLED) == []
