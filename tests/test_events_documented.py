@@ -275,6 +275,21 @@ def test_api_key_rejected(alice: Any, api_key_settings: Any, recorded: Recorded)
     assert created["key"] not in str([r.__dict__ for r in recorded.caplog.records])
 
 
+@override_settings(
+    APISEC_ATTACK_THRESHOLDS={"failures": 12, "accounts": 12, "networks": 6},
+    APISEC_ATTACK_TIGHTENING={"rate": "30/min", "duration": 60},
+)
+def test_attack_detected(alice: Any, recorded: Recorded) -> None:
+    for i in range(12):
+        address = f"198.51.{i % 6}.7"
+        login(APIClient(REMOTE_ADDR=address), username=f"victim{i}", password="guess")
+    [payload] = recorded.of(events.ATTACK_DETECTED)
+    assert payload["kind"] == "credential_stuffing"
+    assert (payload["failures"], payload["accounts"], payload["networks"]) == (12, 12, 6)
+    assert payload["tightened_for"] == 60
+    assert payload["outcome"] == "denied"
+
+
 TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
@@ -288,6 +303,7 @@ TESTS: dict[str, Callable[..., None]] = {
     events.API_KEY_CREATED: test_api_key_created,
     events.API_KEY_REVOKED: test_api_key_revoked,
     events.API_KEY_REJECTED: test_api_key_rejected,
+    events.ATTACK_DETECTED: test_attack_detected,
 }
 
 

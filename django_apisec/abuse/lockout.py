@@ -88,7 +88,7 @@ RESET_FAILURE = failures.FailureLog(LOGGER, "Lockout store failed while resettin
 class LockedOut(exceptions.Throttled):
     """429 for a login refused by the lockout; ``Retry-After`` says when to try again.
 
-    ``account`` identifies the locked account (:func:`~django_apisec.abuse.usernames.account_id`,
+    ``account`` identifies the locked account (``django_apisec.abuse.usernames.account_id()``,
     for the security event, never shown to the client).
     """
 

@@ -127,7 +127,12 @@ def _record_event(exc: Exception, request: Any) -> None:
         )
     elif isinstance(exc, exceptions.Throttled):
         wait = getattr(exc, "wait", None)
-        events.record(events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait)
+        decisions = [] if request is None else state_of(request).throttle_decisions
+        scopes = sorted({d.scope for d in decisions if not d.allowed})
+        scoped: dict[str, Any] = {"scopes": scopes} if scopes else {}
+        events.record(
+            events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait, **scoped
+        )
     elif isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge)):
         events.record(
             events.INPUT_REJECTED, request=request, outcome=events.BLOCKED, code=_code(exc)

@@ -47,6 +47,8 @@ class ThrottleDecision:
     #: Requests left in the window, and seconds until the whole quota is available again.
     remaining: int
     reset: int
+    #: Whether this throttle let the request through.
+    allowed: bool = True
 
 
 @dataclass(frozen=True)
