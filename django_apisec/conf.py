@@ -13,6 +13,7 @@ reports it on every ``manage.py check``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ COOKIE_PATH = re.compile(r"/(?:(?![;,])[!-~])*")
 #: What an API key scope looks like: ``notes:read``, ``billing.invoices:write``.
 SCOPE_NAME = re.compile(r"[a-z0-9_.-]+(?::[a-z0-9_.-]+)*")
 DEFAULT_API_KEY_ROTATION_OVERLAP = 3600
+DEFAULT_ATTACK_WINDOW = 300
+DEFAULT_ATTACK_THRESHOLDS = {"failures": 100, "accounts": 30, "networks": 10}
 NO_VALUE = object()
 
 
@@ -450,6 +453,77 @@ API_KEY_HTTPS_ONLY: Setting[bool] = Setting(
     default_doc="``None``: ``True`` except in the development profile",
 )
 
+
+def _is_network_list(value: object) -> bool:
+    if not isinstance(value, (list, tuple)):
+        return False
+    for item in value:
+        if not isinstance(item, str):
+            return False
+        ipaddress.ip_network(item, strict=False)  # raises on a typo: unusable
+    return True
+
+
+def _is_thresholds(value: object) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and set(value) == set(DEFAULT_ATTACK_THRESHOLDS)
+        and all(is_int(item, 1, LARGEST_COUNT) for item in value.values())
+    )
+
+
+def _is_tightening(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, Mapping) or set(value) != {"rate", "duration"}:
+        return False
+    # The limiter's own parser (it raises on a bad rate: unusable); imported here, it imports conf.
+    from django_apisec.abuse.limiter import parse_rate  # noqa: PLC0415
+
+    return (
+        isinstance(value["rate"], str)
+        and bool(parse_rate(value["rate"]))
+        and is_int(value["duration"], 1, LONGEST_SECONDS)
+    )
+
+
+METRICS_ALLOWED_NETWORKS: Setting[list[str]] = Setting(
+    "APISEC_METRICS_ALLOWED_NETWORKS",
+    "apisec.E646",
+    'a list of IP networks or addresses, e.g. ["10.0.0.0/8"]',
+    [],
+    _is_network_list,
+    list,
+    fallback=[],
+    default_doc="``[]``",
+)
+ATTACK_WINDOW: Setting[int] = Setting(
+    "APISEC_ATTACK_WINDOW",
+    "apisec.E647",
+    "an int of seconds from 60 to 86400",
+    DEFAULT_ATTACK_WINDOW,
+    _int(60, 86400),
+    default_doc=f"``{DEFAULT_ATTACK_WINDOW}`` (5 minutes)",
+)
+ATTACK_THRESHOLDS: Setting[dict[str, int]] = Setting(
+    "APISEC_ATTACK_THRESHOLDS",
+    "apisec.E648",
+    'a dict with the positive ints "failures", "accounts" and "networks"',
+    DEFAULT_ATTACK_THRESHOLDS,
+    _is_thresholds,
+    dict,
+    default_doc='``{"failures": 100, "accounts": 30, "networks": 10}``',
+)
+ATTACK_TIGHTENING: Setting[dict[str, Any] | None] = Setting(
+    "APISEC_ATTACK_TIGHTENING",
+    "apisec.E649",
+    'None, or a dict {"rate": a DRF rate such as "30/min", "duration": seconds}',
+    None,
+    _is_tightening,
+    lambda value: None if value is None else dict(value),
+    default_doc="``None`` (detect and report only)",
+)
+
 #: Every ``APISEC_*`` setting django_apisec reads, in the order the reference lists them.
 SETTINGS: tuple[Setting[Any], ...] = (
     PROFILE,
@@ -479,6 +553,10 @@ SETTINGS: tuple[Setting[Any], ...] = (
     API_KEY_SCOPES,
     API_KEY_ROTATION_OVERLAP,
     API_KEY_HTTPS_ONLY,
+    METRICS_ALLOWED_NETWORKS,
+    ATTACK_WINDOW,
+    ATTACK_THRESHOLDS,
+    ATTACK_TIGHTENING,
 )
 
 
@@ -630,6 +708,26 @@ class ApisecSettings:
     def API_KEY_HTTPS_ONLY(self) -> bool:  # noqa: N802
         """Refuse API keys sent over plain http (the key has then travelled in clear)."""
         return API_KEY_HTTPS_ONLY.value()
+
+    @property
+    def METRICS_ALLOWED_NETWORKS(self) -> list[str]:  # noqa: N802
+        """Client networks (by ``client_ip()``) that may read the metrics without logging in."""
+        return METRICS_ALLOWED_NETWORKS.value()
+
+    @property
+    def ATTACK_WINDOW(self) -> int:  # noqa: N802
+        """Seconds of the attack detector's sliding window of failed logins."""
+        return ATTACK_WINDOW.value()
+
+    @property
+    def ATTACK_THRESHOLDS(self) -> dict[str, int]:  # noqa: N802
+        """Failed logins, distinct accounts and client networks in a window that make an attack."""
+        return ATTACK_THRESHOLDS.value()
+
+    @property
+    def ATTACK_TIGHTENING(self) -> dict[str, Any] | None:  # noqa: N802
+        """The global login rate applied while an attack lasts, and for how long; ``None``: off."""
+        return ATTACK_TIGHTENING.value()
 
 
 apisec_settings = ApisecSettings()

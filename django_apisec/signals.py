@@ -81,3 +81,9 @@ api_key_revoked = Signal()
 #: ``"not_allowed"``), ``key`` (the :class:`~django_apisec.models.APIKey` when the key was
 #: genuine, else ``None``), ``request``.
 api_key_rejected = Signal()
+
+#: The attack detector (``django_apisec.monitoring``) saw a wave of failed logins spread over
+#: many accounts and client networks. Keyword arguments: ``kind`` (``"credential_stuffing"``),
+#: ``failures``, ``accounts``, ``networks`` (counts in the window), ``window`` (seconds),
+#: ``tightened_for`` (seconds the global login rate applies; ``0`` when tightening is off).
+attack_detected = Signal()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "django_apisec",
+    "django_apisec.monitoring",
     "testproject.api",
 ]
 
@@ -160,6 +161,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 APISEC_TRUSTED_PROXIES = _list("APISEC_TRUSTED_PROXIES")
+# Who may scrape /api/metrics/ without logging in as staff (docs/monitoring.rst).
+APISEC_METRICS_ALLOWED_NETWORKS = _list("APISEC_METRICS_ALLOWED_NETWORKS")
+# While a credential-stuffing wave is detected, all logins share this rate for 15 minutes.
+APISEC_ATTACK_TIGHTENING = {
+    "rate": os.environ.get("APISEC_ATTACK_LOGIN_RATE", "60/min"),
+    "duration": _int("APISEC_ATTACK_TIGHTENING_SECONDS", 900),
+}
 CORS_ALLOWED_ORIGINS = _list("CORS_ALLOWED_ORIGINS")
 
 REST_FRAMEWORK = {

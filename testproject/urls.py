@@ -16,6 +16,7 @@ from django_ratelimit.core import get_usage
 
 from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER
 from django_apisec.conf import apisec_settings
+from django_apisec.monitoring.views import metrics_view
 
 logger = logging.getLogger("django_apisec.abuse.limiter")
 
@@ -49,6 +50,8 @@ def plain_response(text, status, retry_after):
 
 
 urlpatterns = [
+    # Prometheus metrics: staff users and APISEC_METRICS_ALLOWED_NETWORKS only (never public).
+    path("api/metrics/", metrics_view, name="metrics"),
     path("api/", include("testproject.api.urls")),
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

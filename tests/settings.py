@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "django_apisec",
+    "django_apisec.monitoring",
     "testproject.api",
 ]
 ROOT_URLCONF = "testproject.urls"

@@ -60,6 +60,21 @@ GARBAGE: dict[str, list[Any]] = {
     "APISEC_API_KEY_SCOPES": ["notes:read", ["*"], ["Notes:Read"], ["a b"], [""], [1], None],
     "APISEC_API_KEY_ROTATION_OVERLAP": ["60", -1, HUGE, None, 1.5, True],
     "APISEC_API_KEY_HTTPS_ONLY": ["False", "yes", 1, 0],
+    "APISEC_METRICS_ALLOWED_NETWORKS": ["10.0.0.0/8", ["10.0.0.300/8"], [10], None],
+    "APISEC_ATTACK_WINDOW": [59, 86401, "300", True, None],
+    "APISEC_ATTACK_THRESHOLDS": [
+        {"failures": 1},
+        {"failures": 1, "accounts": 1, "networks": 0},
+        {"failures": "1", "accounts": 1, "networks": 1},
+        [1, 1, 1],
+    ],
+    "APISEC_ATTACK_TIGHTENING": [
+        {"rate": "often", "duration": 60},
+        {"rate": "30/min", "duration": 0},
+        {"rate": 30, "duration": 60},
+        {"rate": "30/min"},
+        "30/min",
+    ],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

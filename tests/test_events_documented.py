@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from django_apisec.abuse.usernames import account_id
 from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.observability import events
 from django_apisec.signals import security_event
@@ -99,9 +100,16 @@ def test_authentication_succeeded(alice: Any, recorded: Recorded) -> None:
 
 def test_authentication_failed(alice: Any, recorded: Recorded) -> None:
     assert login(APIClient(), password="wrong password here").status_code == 401
-    [payload] = recorded.of(events.AUTHENTICATION_FAILED)
-    assert payload["outcome"] == "failure"
-    assert payload["code"] == "authentication_failed"
+    assert login(APIClient(), username="ghost", password="wrong password here").status_code == 401
+    real, ghost = recorded.of(events.AUTHENTICATION_FAILED)
+    assert real["outcome"] == "failure"
+    assert real["code"] == "authentication_failed"
+    # Which account: its keyed identifier, shaped alike whether the account exists or not.
+    assert real["account"] == account_id("alice")
+    assert ghost["account"] == account_id("ghost")
+    assert len(real["account"]) == len(ghost["account"])
+    assert "alice" not in str(real)
+    assert "ghost" not in str(ghost)
 
 
 @override_settings(**LOCKOUT)
@@ -113,7 +121,8 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     [locked] = recorded.of(events.ACCOUNT_LOCKED_OUT)
     assert locked["outcome"] == "blocked"
     assert locked["phase"] == "locked"
-    assert locked["username"] == "alice"
+    assert locked["account"] == account_id("alice")
+    assert "username" not in locked
     assert locked["wait"] == 60
     assert locked["level"] == 1
     assert locked["trusted_device"] is False
@@ -125,7 +134,7 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     [_, refused] = recorded.of(events.ACCOUNT_LOCKED_OUT)
     assert refused["outcome"] == "blocked"
     assert refused["phase"] == "refused"
-    assert refused["username"] == "alice"
+    assert refused["account"] == account_id("ALICE ")  # one account, one identifier
     assert 0 < refused["wait"] <= locked["wait"] + 1  # the lock's end is rounded up
     assert refused["wait"] == int(response["Retry-After"])
     assert recorded.of(events.THROTTLED) == []
@@ -266,6 +275,21 @@ def test_api_key_rejected(alice: Any, api_key_settings: Any, recorded: Recorded)
     assert created["key"] not in str([r.__dict__ for r in recorded.caplog.records])
 
 
+@override_settings(
+    APISEC_ATTACK_THRESHOLDS={"failures": 12, "accounts": 12, "networks": 6},
+    APISEC_ATTACK_TIGHTENING={"rate": "30/min", "duration": 60},
+)
+def test_attack_detected(alice: Any, recorded: Recorded) -> None:
+    for i in range(12):
+        address = f"198.51.{i % 6}.7"
+        login(APIClient(REMOTE_ADDR=address), username=f"victim{i}", password="guess")
+    [payload] = recorded.of(events.ATTACK_DETECTED)
+    assert payload["kind"] == "credential_stuffing"
+    assert (payload["failures"], payload["accounts"], payload["networks"]) == (12, 12, 6)
+    assert payload["tightened_for"] == 60
+    assert payload["outcome"] == "denied"
+
+
 TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
@@ -279,6 +303,7 @@ TESTS: dict[str, Callable[..., None]] = {
     events.API_KEY_CREATED: test_api_key_created,
     events.API_KEY_REVOKED: test_api_key_revoked,
     events.API_KEY_REJECTED: test_api_key_rejected,
+    events.ATTACK_DETECTED: test_attack_detected,
 }
 
 

@@ -5,6 +5,7 @@ growing locks, trusted devices, signals, failure policy, the command. Attacks fi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from io import StringIO
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from django_apisec import signals
 from django_apisec.abuse import devices, lockout
 from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.lockout import LockedOut, Refusal, raise_for_lockout, refusal
-from django_apisec.abuse.usernames import canonical_username, submitted_username
+from django_apisec.abuse.usernames import account_id, canonical_username, submitted_username
 from django_apisec.ownership.permissions import public
 from django_apisec.request.state import state_of
 from tests.conftest import PASSWORD
@@ -121,6 +122,20 @@ def hashes_during(action: Any) -> int:
 )
 def test_canonical_username(value: object, expected: str) -> None:
     assert canonical_username(value) == expected
+
+
+def test_account_id_is_keyed_stable_and_says_nothing_of_the_name() -> None:
+    ids = {account_id(name) for name in ("alice", "Alice", " ALICE", FULL_WIDTH_ALICE)}
+    assert len(ids) == 1  # every spelling of one account: one identifier
+    [alice_id] = ids
+    assert len(alice_id) == 32
+    assert int(alice_id, 16) >= 0
+    assert "alice" not in alice_id
+    assert account_id("bob") != alice_id
+    # Keyed: a guessed name cannot be checked against a logged id without SECRET_KEY.
+    assert hashlib.sha256(b"alice").hexdigest()[:32] != alice_id
+    with override_settings(SECRET_KEY="another secret key, long enough " * 2):
+        assert account_id("alice") != alice_id
 
 
 @pytest.mark.parametrize(

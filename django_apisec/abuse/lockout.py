@@ -33,7 +33,7 @@ from rest_framework import exceptions
 from django_apisec import signals
 from django_apisec.abuse import devices
 from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
-from django_apisec.abuse.usernames import canonical_username
+from django_apisec.abuse.usernames import account_id, canonical_username
 from django_apisec.conf import apisec_settings
 from django_apisec.http.errors import LOCKED_OUT
 from django_apisec.observability import events
@@ -101,16 +101,16 @@ RESET_FAILURE = failures.FailureLog(LOGGER, "Lockout store failed while resettin
 class LockedOut(exceptions.Throttled):
     """429 for a login refused by the lockout; ``Retry-After`` says when to try again.
 
-    ``username`` is the canonical name of the locked account (for the security event, never
-    shown to the client).
+    ``account`` identifies the locked account (``django_apisec.abuse.usernames.account_id()``,
+    for the security event, never shown to the client).
     """
 
     default_detail = "Too many failed login attempts, try again later."
     default_code = LOCKED_OUT
 
-    def __init__(self, wait: int, username: str | None = None) -> None:
+    def __init__(self, wait: int, account: str | None = None) -> None:
         super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
-        self.username = username
+        self.account = account
 
 
 @dataclass
@@ -128,8 +128,6 @@ class Attempt:
     def bucket(self) -> str:
         """The counter's value: the account, or the account on one trusted device."""
         return self.username if self.device is None else f"{self.username}\x00{self.device}"
-
-
 
 
 def _keys(bucket: str, username: str) -> tuple[str, str, str]:
@@ -155,6 +153,8 @@ def reserve(request: Any, username: object) -> Attempt:
     """Reserve a password check for ``username``; refused when its bucket is locked or full."""
     name = canonical_username(username)
     attempt = Attempt(name, devices.device_for(request, name), admitted=True)
+    if request is not None:
+        state_of(request).login_account = account_id(name)
     failures_key, lock_key, _ = _keys(attempt.bucket, name)
     window = apisec_settings.LOCKOUT_WINDOW
     try:
@@ -176,7 +176,7 @@ def reserve(request: Any, username: object) -> Attempt:
 def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
     attempt.admitted = False
     attempt.retry_after = max(1, retry_after)
-    _remember(request, Refusal("locked", attempt.retry_after, attempt.username))
+    _remember(request, Refusal("locked", attempt.retry_after, account_id(attempt.username)))
     return attempt
 
 
@@ -221,7 +221,7 @@ def record_failure(request: Any, attempt: Attempt) -> None:
         request=request,
         outcome=events.BLOCKED,
         phase="locked",
-        username=attempt.username,
+        account=account_id(attempt.username),
         wait=period,
         level=level,
         trusted_device=attempt.device is not None,
@@ -268,7 +268,7 @@ def raise_for_lockout(request: Any) -> None:
         return
     if reason.reason == "unavailable":
         raise LimiterUnavailable(reason.retry_after)
-    raise LockedOut(reason.retry_after, reason.username)
+    raise LockedOut(reason.retry_after, reason.account)
 
 
 def _lock(store: Store, attempt: Attempt, keys: tuple[str, str, str]) -> tuple[int, int, float]:

@@ -25,6 +25,7 @@ from django_apisec.abuse import devices, limiter
 from django_apisec.abuse.usernames import canonical_username, submitted_username
 from django_apisec.request.addresses import client_ip, rate_bucket_ip
 from django_apisec.request.state import ThrottleDecision, state_of
+from django_apisec.store import failures
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -102,7 +103,9 @@ class RateThrottle(BaseThrottle):
         decision = self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
         state = state_of(request)
         state.throttle_decisions.append(
-            ThrottleDecision(scope, rate.limit, rate.period, decision.remaining, decision.reset)
+            ThrottleDecision(
+                scope, rate.limit, rate.period, decision.remaining, decision.reset, decision.allowed
+            )
         )
         if self.refund_on_login and decision.allowed:
             # The open policy never raises: a lost refund only costs the client one unit.
@@ -185,6 +188,33 @@ class LoginAccountRateThrottle(RateThrottle):
     scope = "login_account"
     refund_on_login = True
 
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        """The global login rate first, while one is in force; then the account's own."""
+        rate = tightened_login_rate()
+        if rate is not None and not self._allow_tightened(request, rate):
+            return False
+        return super().allow_request(request, view)
+
+    def _allow_tightened(self, request: Request, rate: limiter.Rate) -> bool:
+        key = limiter.limiter_key(f"throttle.{TIGHTENED_SCOPE}", "global")
+        decision = self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
+        state = state_of(request)
+        state.throttle_decisions.append(
+            ThrottleDecision(
+                TIGHTENED_SCOPE,
+                rate.limit,
+                rate.period,
+                decision.remaining,
+                decision.reset,
+                decision.allowed,
+            )
+        )
+        if decision.allowed:
+            # A successful login gives its hit back: only failures spend the global budget.
+            refund = functools.partial(limiter.hit, key, rate, cost=-1, failure_policy="open")
+            state.login_refunds.append(refund)
+        return decision.allowed
+
     def get_bucket(self, request: Request, view: APIView) -> str | None:
         """The canonical username in the request body; ``None`` when absent."""
         # A malformed or oversized body raises here and is answered as what it is (400 / 413 /
@@ -195,6 +225,38 @@ class LoginAccountRateThrottle(RateThrottle):
         account = canonical_username(username)
         device = devices.device_for(request, account)
         return account if device is None else f"{account}\x00{device}"
+
+
+#: The scope of the global login rate applied while an attack is fought.
+TIGHTENED_SCOPE = "login_tightened"
+TIGHTENING_FAILURE = failures.FailureLog(
+    "django_apisec.abuse.throttling", "Store failed while reading the login tightening"
+)
+
+
+def tightening_key() -> str:
+    """The store key holding the global login rate (a DRF rate string) while it applies.
+
+    Written, with the tightening's duration as its expiry, by whoever decides that logins must
+    be tightened (the attack detector of :mod:`django_apisec.monitoring`); read by
+    :class:`LoginAccountRateThrottle`. It expires by itself: the policy relaxes with no one
+    having to act.
+    """
+    return limiter.limiter_key("login.tightening", "global")
+
+
+def tightened_login_rate() -> limiter.Rate | None:
+    """The global login rate in force now, or ``None`` (none, or the store failed: logged)."""
+    try:
+        value = failures.attempt(
+            lambda store: store.get(tightening_key()), TIGHTENING_FAILURE, policy=failures.OPEN
+        )
+    except failures.StoreFailed:
+        return None
+    try:
+        return limiter.parse_rate(value)
+    except ImproperlyConfigured:
+        return None
 
 
 def refund_login_throttles(request: HttpRequest | Request | None) -> None:

@@ -13,8 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.crypto import salted_hmac
 
-__all__ = ["canonical_username", "submitted_username", "username_field"]
+__all__ = [
+    "ACCOUNT_ID_SALT",
+    "account_id",
+    "canonical_username",
+    "submitted_username",
+    "username_field",
+]
+
+#: The key salt of :func:`account_id`: the HMAC key is derived from ``SECRET_KEY`` and this.
+ACCOUNT_ID_SALT = "django_apisec.abuse.usernames.account_id"
+#: Hex digits kept of the HMAC-SHA256 (128 bits: unique in practice, short in a log line).
+ACCOUNT_ID_LENGTH = 32
 
 # Folds applied: every code point is stable after one (a test checks all of Unicode).
 FOLD_ROUNDS = 2
@@ -36,6 +48,20 @@ def canonical_username(value: object) -> str:
     for _ in range(FOLD_ROUNDS):
         text = unicodedata.normalize("NFKC", text.upper().casefold())
     return text.strip()
+
+
+def account_id(value: object) -> str:
+    """A stable, non-reversible identifier of the account named ``value``, for logs and metrics.
+
+    HMAC-SHA256 of :func:`canonical_username` under a key derived from ``SECRET_KEY`` and
+    :data:`ACCOUNT_ID_SALT` (Django's ``salted_hmac``): every spelling of one name gets one id, a
+    name that has no account gets one just like a real account (the id says nothing about
+    existence), and without ``SECRET_KEY`` nobody can test a guessed name against a logged id.
+    Rotating ``SECRET_KEY`` changes every id.
+    """
+    canonical = canonical_username(value)
+    digest = salted_hmac(ACCOUNT_ID_SALT, canonical, algorithm="sha256").hexdigest()
+    return digest[:ACCOUNT_ID_LENGTH]
 
 
 def username_field() -> str:

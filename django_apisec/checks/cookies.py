@@ -72,7 +72,6 @@ W015 = warning(
 )
 
 
-
 def _sessions_in_use() -> bool:
     # As Django's own session cookie checks: the app or its middleware.
     return (

@@ -33,7 +33,7 @@ from django_apisec.http.errors import (
 from django_apisec.http.ratelimit import ratelimit_headers
 from django_apisec.observability import events
 from django_apisec.request.request_id import request_id
-from django_apisec.request.state import django_request
+from django_apisec.request.state import django_request, state_of
 
 __all__ = ["exception_handler", "request_id"]
 
@@ -91,8 +91,15 @@ def _error_body(exc: Exception, data: Any) -> dict[str, Any]:
 def _record_event(exc: Exception, request: Any) -> None:
     """Record the security event a refused request stands for (nothing for other errors)."""
     if isinstance(exc, exceptions.AuthenticationFailed):
+        # A failed login names its account by identifier (set by the lockout), never by name.
+        account = None if request is None else state_of(request).login_account
+        extra = {} if account is None else {"account": account}
         events.record(
-            events.AUTHENTICATION_FAILED, request=request, outcome=events.FAILURE, code=_code(exc)
+            events.AUTHENTICATION_FAILED,
+            request=request,
+            outcome=events.FAILURE,
+            code=_code(exc),
+            **extra,
         )
     elif isinstance(
         exc, (exceptions.NotAuthenticated, exceptions.PermissionDenied, DjangoPermissionDenied)
@@ -115,12 +122,17 @@ def _record_event(exc: Exception, request: Any) -> None:
             request=request,
             outcome=events.BLOCKED,
             phase="refused",
-            username=getattr(exc, "username", None),
+            account=getattr(exc, "account", None),
             wait=getattr(exc, "wait", None),
         )
     elif isinstance(exc, exceptions.Throttled):
         wait = getattr(exc, "wait", None)
-        events.record(events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait)
+        decisions = [] if request is None else state_of(request).throttle_decisions
+        scopes = sorted({d.scope for d in decisions if not d.allowed})
+        scoped: dict[str, Any] = {"scopes": scopes} if scopes else {}
+        events.record(
+            events.THROTTLED, request=request, outcome=events.BLOCKED, wait=wait, **scoped
+        )
     elif isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType, RequestTooLarge)):
         events.record(
             events.INPUT_REJECTED, request=request, outcome=events.BLOCKED, code=_code(exc)

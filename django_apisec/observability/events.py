@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNT_LOCKED_OUT",
     "ALLOWED",
+    "ATTACK_DETECTED",
     "AUTHENTICATION_FAILED",
     "AUTHENTICATION_SUCCEEDED",
     "AUTHORIZATION_DENIED",
@@ -61,6 +62,7 @@ THROTTLED = "throttled"
 API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"
 API_KEY_REJECTED = "api_key_rejected"
+ATTACK_DETECTED = "attack_detected"
 EVENT_TYPES = frozenset(
     {
         AUTHENTICATION_SUCCEEDED,
@@ -75,6 +77,7 @@ EVENT_TYPES = frozenset(
         API_KEY_CREATED,
         API_KEY_REVOKED,
         API_KEY_REJECTED,
+        ATTACK_DETECTED,
     }
 )
 

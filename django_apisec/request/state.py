@@ -47,6 +47,8 @@ class ThrottleDecision:
     #: Requests left in the window, and seconds until the whole quota is available again.
     remaining: int
     reset: int
+    #: Whether this throttle let the request through.
+    allowed: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,8 @@ class LockoutRefusal:
     #: the failure policy is closed).
     reason: str
     retry_after: int
-    #: The canonical username of the locked account (for the security event, never shown).
-    username: str | None = None
+    #: The locked account's identifier (``account_id()``; for the security event, never shown).
+    account: str | None = None
 
 
 @dataclass
@@ -71,6 +73,8 @@ class RequestState:
     throttle_decisions: list[ThrottleDecision] = field(default_factory=list)
     #: Hits to give back when the login succeeds (the login throttles count failures only).
     login_refunds: list[Callable[[], object]] = field(default_factory=list)
+    #: The identifier (``account_id()``) of the account a login in this request tried, if any.
+    login_account: str | None = None
     #: Set when the lockout refused the login without checking the password.
     lockout_refusal: LockoutRefusal | None = None
     #: A trusted-device token issued by a successful login, to be set as a cookie.

@@ -1,0 +1,25 @@
+"""App configuration of the monitoring capability: connects its receivers, registers its checks."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    """``django_apisec.monitoring``: metrics and the attack detector."""
+
+    name = "django_apisec.monitoring"
+    label = "apisec_monitoring"
+    verbose_name = "API security monitoring"
+
+    def ready(self) -> None:
+        """Count every security event, feed failed logins to the detector, register checks."""
+        from django_apisec.monitoring import checks, detector, metrics  # noqa: F401, PLC0415
+        from django_apisec.signals import security_event  # noqa: PLC0415
+
+        security_event.connect(
+            metrics.count_event, dispatch_uid="django_apisec.monitoring.metrics.count_event"
+        )
+        security_event.connect(
+            detector.observe_event, dispatch_uid="django_apisec.monitoring.detector.observe_event"
+        )
