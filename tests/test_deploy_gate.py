@@ -592,6 +592,12 @@ ROWS = [
         "apisec.E431",
         {"APISEC_API_KEY_HTTPS_ONLY": False},
     ),
+    # Issue 18: front ends
+    Row(
+        "CORS_ALLOWED_ORIGINS=https://app.example.net in the environment (API on example.com)",
+        "apisec.W321",
+        env={"CORS_ALLOWED_ORIGINS": "https://app.example.net"},
+    ),
 ]
 
 

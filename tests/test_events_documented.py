@@ -11,16 +11,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_apisec.abuse.usernames import account_id
 from django_apisec.jwt.transport import refresh_cookie_name
+from django_apisec.models import TokenFamily
 from django_apisec.observability import events
 from django_apisec.signals import security_event
 from testproject.api.models import Note
@@ -145,6 +148,8 @@ def test_token_reused(alice: Any, recorded: Recorded) -> None:
     assert login(victim).status_code == 200
     stolen = victim.cookies[refresh_cookie_name()].value
     assert victim.post(REFRESH).status_code == 200  # the victim rotates
+    # Beyond APISEC_JWT_REUSE_GRACE_SECONDS: inside it the stale token is only told to retry.
+    TokenFamily.objects.update(rotated_at=timezone.now() - timedelta(minutes=1))
     attacker = APIClient()
     attacker.cookies[refresh_cookie_name()] = stolen
     assert attacker.post(REFRESH).status_code == 401

@@ -117,6 +117,38 @@ def test_allowed_hosts_only_defaulted_in_development() -> None:
     assert report(prod)["ALLOWED_HOSTS"] == PROJECT
 
 
+@pytest.mark.parametrize(
+    "project",
+    [
+        {"CORS_ALLOWED_ORIGINS": ["https://app.example.com"]},
+        {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://(app|beta)\.example\.com$"]},
+        {"CORS_ORIGIN_WHITELIST": ["https://app.example.com"]},
+    ],
+)
+def test_an_explicit_cors_allowlist_gets_credentials(project: dict[str, Any]) -> None:
+    # The refresh token travels in a cookie: without Allow-Credentials a browser SPA on the
+    # listed origin never completes a login (Chromium blocks the credentialed fetch).
+    for profile in ("development", "production"):
+        namespace = hardened(profile, **project)
+        assert namespace["CORS_ALLOW_CREDENTIALS"] is True
+        assert report(namespace)["CORS_ALLOW_CREDENTIALS"] == PROFILE
+
+
+@pytest.mark.parametrize("allow_all", ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"])
+def test_allow_all_never_gets_credentials(allow_all: str) -> None:
+    # Credentials with allow-all is apisec.E301: any site could act as the signed-in user.
+    namespace = hardened(**{allow_all: True, "CORS_ALLOWED_ORIGINS": ["https://app.example.com"]})
+    assert namespace["CORS_ALLOW_CREDENTIALS"] is False
+
+
+def test_the_projects_own_cors_credentials_win() -> None:
+    namespace = hardened(
+        CORS_ALLOWED_ORIGINS=["https://app.example.com"], CORS_ALLOW_CREDENTIALS=False
+    )
+    assert namespace["CORS_ALLOW_CREDENTIALS"] is False
+    assert report(namespace)["CORS_ALLOW_CREDENTIALS"] == PROJECT
+
+
 def test_hsts_is_at_least_one_year_with_subdomains_and_preload() -> None:
     prod = hardened("production")
     assert prod["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600

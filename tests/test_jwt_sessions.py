@@ -16,6 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from django_apisec.conf import apisec_settings
 from django_apisec.jwt import families as sessions
 from django_apisec.jwt import revocation as session_revocation
 from django_apisec.jwt.transport import refresh_cookie_name
@@ -53,6 +54,12 @@ class Browser:
 
     def post(self, path: str, data: Any = None) -> Any:
         return self.api.post(path, data, format="json", HTTP_AUTHORIZATION=f"Bearer {self.access}")
+
+
+def past_the_grace_window() -> None:
+    """Age the last rotation beyond ``APISEC_JWT_REUSE_GRACE_SECONDS`` (default 10 s)."""
+    grace = timedelta(seconds=apisec_settings.JWT_REUSE_GRACE_SECONDS + 1)
+    TokenFamily.objects.update(rotated_at=timezone.now() - grace)
 
 
 # --- login -------------------------------------------------------------------------------
@@ -189,6 +196,7 @@ def test_replayed_refresh_token_revokes_the_whole_family(alice, caplog):
         victim = Browser()
         stolen = victim.refresh_token
         assert victim.refresh().status_code == 200  # the victim rotates
+        past_the_grace_window()
         attacker = APIClient()
         attacker.cookies[refresh_cookie_name()] = stolen
         with caplog.at_level(logging.WARNING, logger="django_apisec.security"):
@@ -240,6 +248,7 @@ def test_reuse_can_lock_the_account(alice, caplog):
     other_device = Browser()
     stolen = victim.refresh_token
     victim.refresh()
+    past_the_grace_window()
     attacker = APIClient()
     attacker.cookies[refresh_cookie_name()] = stolen
     with caplog.at_level(logging.WARNING, logger="django_apisec.security"):
@@ -252,19 +261,20 @@ def test_reuse_can_lock_the_account(alice, caplog):
     assert record.security_event["account_locked"] is True
 
 
-@override_settings(APISEC_JWT_REUSE_GRACE_SECONDS=10)
 def test_grace_window_refuses_the_previous_token_without_revoking(alice):
     browser = Browser()
     previous = browser.refresh_token
     browser.refresh()
     late = APIClient()
     late.cookies[refresh_cookie_name()] = previous
-    assert late.post(REFRESH).status_code == 401
+    response = late.post(REFRESH)
+    assert response.status_code == 409
+    assert response.json()["code"] == "refresh_superseded"
+    assert refresh_cookie_name() not in response.cookies  # the winner's cookie is left alone
     assert TokenFamily.objects.get().revoked_at is None
     assert browser.refresh().status_code == 200
 
 
-@override_settings(APISEC_JWT_REUSE_GRACE_SECONDS=10)
 def test_after_the_grace_window_the_previous_token_revokes(alice):
     browser = Browser()
     previous = browser.refresh_token
@@ -276,7 +286,6 @@ def test_after_the_grace_window_the_previous_token_revokes(alice):
     assert TokenFamily.objects.get().revoked_reason == "reuse"
 
 
-@override_settings(APISEC_JWT_REUSE_GRACE_SECONDS=10)
 def test_grace_window_covers_only_the_previous_token(alice):
     browser = Browser()
     oldest = browser.refresh_token
@@ -288,7 +297,126 @@ def test_grace_window_covers_only_the_previous_token(alice):
     assert TokenFamily.objects.get().revoked_reason == "reuse"
 
 
-def test_losing_a_race_after_reading_the_family_counts_as_reuse(alice, monkeypatch):
+# --- several tabs of one browser (issue 18) ------------------------------------------------
+
+
+def tab_of(browser: Browser) -> APIClient:
+    """Another tab of ``browser``: its own page state, the browser's one cookie jar."""
+    tab = APIClient()
+    tab.cookies = browser.api.cookies
+    return tab
+
+
+def expired_refresh_cookie(response: Any) -> bool:
+    morsel = response.cookies.get(refresh_cookie_name())
+    return morsel is not None and morsel.value == "" and str(morsel["max-age"]) == "0"
+
+
+def test_tabs_refreshing_together_all_keep_a_working_session(alice):
+    # The attack on availability: tabs reloaded at the same moment all send the same cookie.
+    # The first rotates; the others are told to retry and do so with the winner's cookie,
+    # which their answer leaves alone; nobody is logged out.
+    browser = Browser()
+    same_cookie = browser.refresh_token
+    tabs = [tab_of(browser) for _ in range(3)]
+    late = APIClient()
+    late.cookies[refresh_cookie_name()] = same_cookie
+    first = tabs[0].post(REFRESH)
+    assert first.status_code == 200
+    for _tab in tabs[1:]:
+        lost = late.post(REFRESH)  # sent with the same cookie, arrived after the rotation
+        assert lost.status_code == 409
+        assert lost.json()["code"] == "refresh_superseded"
+        assert refresh_cookie_name() not in lost.cookies
+    accesses = [first.json()["access"]]
+    for tab in tabs[1:]:
+        retried = tab.post(REFRESH)  # the retry carries the jar's current cookie
+        assert retried.status_code == 200
+        accesses.append(retried.json()["access"])
+    family = TokenFamily.objects.get()
+    assert family.revoked_at is None
+    assert family.generation == 3  # one successor per token, no more
+    for access in accesses:
+        assert APIClient().get(ME, HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+    assert browser.refresh().status_code == 200
+
+
+def test_a_replay_after_the_window_still_revokes_by_default(alice):
+    browser = Browser()
+    stolen = browser.refresh_token
+    assert browser.refresh().status_code == 200
+    past_the_grace_window()
+    attacker = APIClient()
+    attacker.cookies[refresh_cookie_name()] = stolen
+    response = attacker.post(REFRESH)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert TokenFamily.objects.get().revoked_reason == "reuse"
+    assert browser.refresh().status_code == 401
+    assert browser.me() == 401
+
+
+def test_the_grace_window_gives_the_loser_no_tokens(alice):
+    # An attacker racing the victim inside the window learns nothing: no access token, no cookie.
+    browser = Browser()
+    stolen = browser.refresh_token
+    browser.refresh()
+    attacker = APIClient()
+    attacker.cookies[refresh_cookie_name()] = stolen
+    response = attacker.post(REFRESH)
+    assert response.status_code == 409
+    assert "access" not in response.json()
+    assert not response.cookies
+
+
+# --- a refused refresh expires the cookie (issue 18) ----------------------------------------
+
+
+def revoke_it(browser: Browser) -> None:
+    session_revocation.revoke_family(TokenFamily.objects.get().pk, reason="test")
+
+
+def replay_it(browser: Browser) -> None:
+    stolen = browser.refresh_token
+    browser.refresh()
+    past_the_grace_window()
+    browser.api.cookies[refresh_cookie_name()] = stolen
+
+
+def expire_it(browser: Browser) -> None:
+    TokenFamily.objects.update(idle_expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def forge_it(browser: Browser) -> None:
+    browser.api.cookies[refresh_cookie_name()] = browser.refresh_token[:-4] + "AAAA"
+
+
+@pytest.mark.parametrize("spoil", [revoke_it, replay_it, expire_it, forge_it])
+def test_a_refused_refresh_expires_the_dead_cookie(alice, spoil):
+    browser = Browser()
+    spoil(browser)
+    response = browser.api.post(REFRESH)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"]
+    morsel = response.cookies[refresh_cookie_name()]
+    assert expired_refresh_cookie(response)
+    assert morsel["path"] == browser.login_response.cookies[refresh_cookie_name()]["path"]
+    assert refresh_cookie_name() not in browser.api.cookies or not browser.refresh_token
+
+
+def test_a_refresh_from_a_foreign_origin_leaves_the_cookie_alone(alice):
+    browser = Browser()
+    response = browser.api.post(REFRESH, HTTP_ORIGIN="https://evil.example.net")
+    assert response.status_code == 403
+    assert not response.cookies
+    assert browser.refresh().status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("grace", "raised", "revoked"),
+    [(0, sessions.SessionError, "reuse"), (10, sessions.RefreshSupersededError, "")],
+)
+def test_losing_a_race_after_reading_the_family(alice, monkeypatch, grace, raised, revoked):
     browser = Browser()
     token = browser.refresh_token
     real_issue = sessions.SessionRefreshToken.issue
@@ -302,9 +430,12 @@ def test_losing_a_race_after_reading_the_family_counts_as_reuse(alice, monkeypat
         return real_issue(**kwargs)
 
     monkeypatch.setattr(sessions.SessionRefreshToken, "issue", racing_issue)
-    with pytest.raises(sessions.SessionError, match="reused"):
+    # Without a grace window the loser is a replay; with one (the default) it is told to retry.
+    with override_settings(APISEC_JWT_REUSE_GRACE_SECONDS=grace), pytest.raises(raised) as caught:
         sessions.rotate_session(token)
-    assert TokenFamily.objects.get().revoked_reason == "reuse"
+    assert isinstance(caught.value, raised)
+    assert (caught.value.code == "refresh_superseded") is (grace > 0)
+    assert TokenFamily.objects.get().revoked_reason == revoked
 
 
 @pytest.mark.parametrize("change", ["expire", "delete"])

@@ -115,7 +115,8 @@ def test_session_max_age_accepts_seconds_or_timedelta(value, expected):
 def test_setting_defaults():
     max_age = apisec_settings.JWT_SESSION_MAX_AGE
     assert max_age == timedelta(days=30)
-    assert apisec_settings.JWT_REUSE_GRACE_SECONDS == 0
+    # On by default (issue 18): the tabs of one browser refreshing together stay logged in.
+    assert apisec_settings.JWT_REUSE_GRACE_SECONDS == 10
     assert apisec_settings.JWT_REUSE_DEACTIVATES_USER is False
     assert apisec_settings.JWT_BODY_TRANSPORT is False
     assert apisec_settings.JWT_COOKIE_SECURE is False  # the test settings' development profile
@@ -127,7 +128,7 @@ def test_setting_defaults():
         APISEC_JWT_REUSE_GRACE_SECONDS=-5, APISEC_JWT_PRUNE_EVERY=-1, APISEC_JWT_PRUNE_BATCH_SIZE=0
     ):
         # Unusable values are the defaults (and apisec.E615, E622, E623), never a crash.
-        assert apisec_settings.JWT_REUSE_GRACE_SECONDS == 0
+        assert apisec_settings.JWT_REUSE_GRACE_SECONDS == 10
         assert apisec_settings.JWT_PRUNE_EVERY == 100
         assert apisec_settings.JWT_PRUNE_BATCH_SIZE == 1000
 

@@ -132,8 +132,8 @@ E657 = error(
     "APISEC_JWT_REUSE_GRACE_SECONDS is {value}, above {bound}: for that long after each "
     "rotation, a stolen refresh token replayed alongside the real client does not revoke the "
     "session, so reuse detection misses the theft.",
-    f"Set APISEC_JWT_REUSE_GRACE_SECONDS to at most {REUSE_GRACE_BOUND}, e.g. 0 (the default) "
-    "or the few seconds concurrent tabs need.",
+    f"Set APISEC_JWT_REUSE_GRACE_SECONDS to at most {REUSE_GRACE_BOUND}, e.g. 10 (the default: "
+    "the few seconds concurrent tabs need).",
 )
 E658 = error(
     "apisec.E658",

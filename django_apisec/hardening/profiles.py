@@ -191,7 +191,7 @@ def scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str,
         "CORS_ALLOWED_ORIGINS": [],
         "CORS_ALLOWED_ORIGIN_REGEXES": [],
         "CORS_ALLOW_ALL_ORIGINS": False,
-        "CORS_ALLOW_CREDENTIALS": False,
+        "CORS_ALLOW_CREDENTIALS": _cors_credentials(namespace),
     }
     if not production:
         # Production has no default: Django's empty ALLOWED_HOSTS refuses every request
@@ -202,6 +202,24 @@ def scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str,
         # claim https and defeat the SSL redirect and Secure-cookie logic.
         defaults["SECURE_PROXY_SSL_HEADER"] = ("HTTP_X_FORWARDED_PROTO", "https")
     return defaults
+
+
+def _cors_credentials(namespace: Mapping[str, Any]) -> bool:
+    """Credentials for an explicit CORS allowlist, never for allow-all (apisec.E301).
+
+    The JWT session's refresh token travels in a cookie: a front end on a listed origin can log
+    in, refresh and log out only when the CORS answers carry ``Allow-Credentials: true``. Listing
+    the origins is the user's statement that those pages are trusted with the session.
+    """
+    if namespace.get("CORS_ALLOW_ALL_ORIGINS") or namespace.get("CORS_ORIGIN_ALLOW_ALL"):
+        return False
+    names = (
+        "CORS_ALLOWED_ORIGINS",
+        "CORS_ALLOWED_ORIGIN_REGEXES",
+        "CORS_ORIGIN_WHITELIST",
+        "CORS_ORIGIN_REGEX_WHITELIST",
+    )
+    return any(namespace.get(name) for name in names)
 
 
 def _trusted_proxies(namespace: Mapping[str, Any]) -> list[str]:

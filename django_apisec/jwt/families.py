@@ -6,7 +6,10 @@ conditional ``UPDATE ... WHERE current_jti = <presented>``: the database lets ex
 number of concurrent refreshes with the same token succeed. A refresh token of the family that is
 not the current one is a replay (the token was stolen, or the client misbehaves): the whole family
 is revoked, :data:`~django_apisec.signals.refresh_token_reused` is sent and a security event is
-logged.
+logged. The one exception is the token rotated less than ``APISEC_JWT_REUSE_GRACE_SECONDS`` ago
+(default 10): the browser tabs of one user that refresh at the same moment with the same cookie
+lose the race to one of them, and are told so (:class:`RefreshSupersededError`) to retry with the
+cookie the winner just received.
 
 Revocation (logout, password change, the markers that end access tokens) lives in
 :mod:`django_apisec.jwt.revocation`.
@@ -53,6 +56,17 @@ class SessionError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RefreshSupersededError(SessionError):
+    """The token was rotated moments ago by a concurrent refresh: retry with the new cookie.
+
+    Not an attack and not the end of the session: the family stays alive, and the answer must
+    not touch the cookie (the browser already holds the winner's successor).
+    """
+
+    code = "refresh_superseded"
+    detail = "This refresh token was just rotated by a concurrent request; retry."
 
 
 @dataclass(frozen=True)
@@ -120,7 +134,8 @@ def rotate_session(
 
     Raises :class:`SessionError` for an invalid, expired, revoked or replayed token. A replay
     (a refresh token of the family other than its current one) revokes the whole family,
-    unless it is the token rotated less than ``APISEC_JWT_REUSE_GRACE_SECONDS`` ago. With
+    unless it is the token rotated less than ``APISEC_JWT_REUSE_GRACE_SECONDS`` ago: that one
+    raises :class:`RefreshSupersededError` and leaves the family alone. With
     ``APISEC_JWT_FINGERPRINT`` on, ``fingerprint`` (the browser's fingerprint cookie) must match.
     """
     presented = _decode_refresh(raw_refresh)
@@ -223,7 +238,7 @@ def _refuse_stale(
         and family.rotated_at is not None
         and now - family.rotated_at <= grace
     ):
-        raise SessionError("refresh token rotated moments ago (grace window)")
+        raise RefreshSupersededError("refresh token rotated moments ago (grace window)")
     _report_reuse(family, request)
     raise SessionError("refresh token reused")
 

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +28,13 @@ from django_apisec.jwt.authentication import (
     JWTSessionAuthentication,
     authenticate_header_value,
 )
-from django_apisec.jwt.families import SessionError, end_session, rotate_session, start_session
+from django_apisec.jwt.families import (
+    RefreshSupersededError,
+    SessionError,
+    end_session,
+    rotate_session,
+    start_session,
+)
 from django_apisec.jwt.revocation import LOGOUT_ALL, revoke_all_sessions
 from django_apisec.jwt.serializers import (
     LoginSerializer,
@@ -51,6 +57,17 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
 
 INVALID_CREDENTIALS = "Invalid username or password."
+
+
+class RefreshConflict(APIException):
+    """409 ``refresh_superseded``: a concurrent refresh (another tab) rotated the token first.
+
+    The page retries the refresh: its browser already holds the winner's cookie.
+    """
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = RefreshSupersededError.detail
+    default_code = RefreshSupersededError.code
 
 
 class _CookieAuthView(RefuseApiKeysMixin, APIView):
@@ -110,7 +127,12 @@ class RefreshView(_CookieAuthView):
     serializer_class = RefreshSerializer
 
     def post(self, request: Request) -> Response:
-        """Rotate the session; 401 on an invalid, expired, revoked or replayed token."""
+        """Rotate the session.
+
+        401 on an invalid, expired, revoked or replayed token, expiring the refresh cookie so the
+        browser stops sending a dead one; 409 ``refresh_superseded`` when a concurrent refresh
+        rotated the token moments ago, without touching the cookie.
+        """
         check_origin(request)
         raw = presented_refresh_token(request)
         if raw is None:
@@ -121,9 +143,14 @@ class RefreshView(_CookieAuthView):
                 request=django_request(request),
                 fingerprint=request.COOKIES.get(fingerprint_cookie_name()),
             )
+        except RefreshSupersededError as exc:
+            # Never a Set-Cookie here: the browser shares one cookie jar across tabs, and the
+            # winner's fresh cookie is already in it (expiring it would log every tab out).
+            raise RefreshConflict from exc
         except SessionError as exc:
-            # The cookie is left alone: in a race, this answer may arrive after the winner's.
-            raise AuthenticationFailed(exc.detail, code=exc.code) from exc
+            response = self.handle_exception(AuthenticationFailed(exc.detail, code=exc.code))
+            clear_session_cookies(response, django_request(request))
+            return response
         return session_response(request, issued, status.HTTP_200_OK)
 
 

@@ -1,0 +1,168 @@
+"""A browser SPA against the testproject, in Chromium: the front-end behaviour the docs promise.
+
+The testproject runs in its production profile under gunicorn with TLS (the one harness,
+``django_apisec.testing.server.serve``), configured as a user would for a cross-origin SPA: only
+``CORS_ALLOWED_ORIGINS`` is set. ``spa.mjs`` drives Debian's Chromium through playwright-core
+(``package.json``; no browser download) with the client the docs publish,
+``docs/_static/apisec-client.js``, and prints what it saw as JSON.
+
+Skipped with the reason when ``node`` or ``/usr/bin/chromium`` is missing, unless
+``APISEC_REQUIRE_SERVICES=1`` (CI, whose ``.ci/run`` installs Chromium), which makes it fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from django_apisec.testing.server import django_admin, django_env, production_env, serve
+from tests.services import unavailable
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+SETTINGS = "testproject.settings"
+PASSWORD = "browser test passphrase 42"
+# The SPA's origin (served by the browser's request routing), the one setting a user writes.
+SPA = "https://localhost:18544"
+SIBLING = "https://localhost:18545"  # same site, not listed
+CROSS_SITE = "https://127.0.0.1:18546"  # another site altogether
+COOKIE = "__Secure-apisec_refresh"
+ROUNDS = 5
+
+
+def node_modules() -> None:
+    """Install playwright-core (pinned in package-lock.json) when it is missing."""
+    if (HERE / "node_modules" / "playwright-core").is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        unavailable("npm is not installed: the browser tests need node and npm")
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=HERE,
+        check=True,
+        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def seen() -> dict[str, Any]:
+    """What the browser saw, one run of ``spa.mjs`` for the whole module."""
+    node = shutil.which("node")
+    if node is None or not Path(CHROMIUM).exists():
+        unavailable(f"the browser tests need node and {CHROMIUM} (apt-get install chromium)")
+    node_modules()
+    with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
+        database = f"sqlite:///{directory}/db.sqlite3"
+        env = production_env(
+            database,
+            "",
+            CORS_ALLOWED_ORIGINS=SPA,
+            APISEC_TRUSTED_PROXIES="",
+            APISEC_RATE_ANON="100000/min",
+            APISEC_RATE_USER="100000/min",
+        )
+        manage = django_env(SETTINGS, env, root=ROOT)
+        django_admin(manage, "migrate", "--noinput", root=ROOT)
+        create_alice = (
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.create_user('alice', password='{PASSWORD}')"
+        )
+        django_admin(manage, "shell", "-c", create_alice, root=ROOT)
+        # One process (the cache is per-process memory here), threads for the tab races.
+        with serve(
+            SETTINGS, env=env, tls=True, workers=1, worker_class="gthread", threads=8, root=ROOT
+        ) as server:
+            config = {
+                "api": f"https://localhost:{server.port}",
+                "spa": SPA,
+                "sibling": SIBLING,
+                "crossSite": CROSS_SITE,
+                "cookie": COOKIE,
+                "username": "alice",
+                "password": PASSWORD,
+                "client": str(ROOT / "docs" / "_static" / "apisec-client.js"),
+                "chromium": CHROMIUM,
+                "rounds": ROUNDS,
+            }
+            run = subprocess.run(
+                [node, str(HERE / "spa.mjs"), json.dumps(config)],
+                cwd=HERE,
+                capture_output=True,
+                text=True,
+                timeout=240,
+                check=False,
+            )
+            assert run.returncode == 0, run.stderr + "\n" + server.log_text()[-4000:]
+            return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def test_login_from_the_listed_origin(seen: dict[str, Any]) -> None:
+    assert seen["login"] == {"restoredBefore": False, "me": 200, "documentCookie": ""}
+    cookie = seen["cookie"]
+    assert cookie["name"] == COOKIE
+    assert cookie["path"] == "/api/auth/"
+    assert cookie["httpOnly"] is True  # invisible to the page's scripts (documentCookie == "")
+    assert cookie["secure"] is True
+    assert cookie["sameSite"] == "Strict"
+
+
+def test_a_reload_restores_the_session(seen: dict[str, Any]) -> None:
+    assert seen["reload"] == {"restored": True, "me": 200}
+
+
+def test_a_refresh_rotates_the_cookie(seen: dict[str, Any]) -> None:
+    assert seen["rotation"] == 200
+    assert seen["rotated"] is True
+
+
+def test_an_origin_not_listed_is_refused(seen: dict[str, Any]) -> None:
+    foreign = seen["foreign"]
+    assert "error" in foreign["cors"]  # the browser blocks the answer: no CORS for it
+    # Sent without CORS (the browser attaches the same-site cookie): whatever the page gets back,
+    # the server refused to spend the cookie for an origin it does not trust.
+    assert foreign["noCors"].get("type", "opaque") == "opaque"
+    assert foreign["cookieUnchanged"] is True
+
+
+def test_a_cross_site_form_post_is_refused(seen: dict[str, Any]) -> None:
+    form = seen["crossSiteForm"]
+    assert form["status"] == 403
+    assert form["cookieUnchanged"] is True
+    assert form["spaMe"] == 200  # still logged in
+
+
+def test_two_tabs_reloaded_together_never_log_out(seen: dict[str, Any]) -> None:
+    assert len(seen["race"]) == ROUNDS
+    # The figures, for the record (pytest -s): refreshes sent and 409 refresh_superseded seen.
+    figures = [[(t["refreshes"], t["superseded"]) for t in r] for r in seen["race"]]
+    print("two-tab race (refreshes, superseded) per tab:", figures)  # noqa: T201
+    for outcomes in seen["race"]:
+        for tab in outcomes:
+            assert tab["restored"] is True
+            assert tab["me"] == 200
+
+
+def test_a_replayed_cookie_ends_the_session_and_expires_it(seen: dict[str, Any]) -> None:
+    replay = seen["replay"]
+    assert replay["thief"] == {"restored": False, "me": 401}
+    assert replay["victim"] == {"refreshed": False, "status": 401, "loggedIn": False}
+    assert replay["cookieAfter"] is None  # the refused refresh expired it
+
+
+def test_logout_clears_the_cookie(seen: dict[str, Any]) -> None:
+    logout = seen["logout"]
+    assert logout["cookieBefore"] is True
+    assert logout["cookieAfter"] is None
+    assert logout["afterReload"] == {"restored": False, "me": 401}
