@@ -48,6 +48,9 @@ COOKIE_PATH = re.compile(r"/(?:(?![;,])[!-~])*")
 #: What an API key scope looks like: ``notes:read``, ``billing.invoices:write``.
 SCOPE_NAME = re.compile(r"[a-z0-9_.-]+(?::[a-z0-9_.-]+)*")
 DEFAULT_API_KEY_ROTATION_OVERLAP = 3600
+DEFAULT_REAUTH_MAX_AGE = 300
+# A step-up older than a day proves nothing about who holds the session now.
+LONGEST_REAUTH_MAX_AGE = 86400
 NO_VALUE = object()
 
 
@@ -449,6 +452,14 @@ API_KEY_HTTPS_ONLY: Setting[bool] = Setting(
     fallback=True,
     default_doc="``None``: ``True`` except in the development profile",
 )
+REAUTH_MAX_AGE: Setting[int] = Setting(
+    "APISEC_REAUTH_MAX_AGE",
+    "apisec.E641",
+    f"an int of seconds from 1 to {LONGEST_REAUTH_MAX_AGE} (a day)",
+    DEFAULT_REAUTH_MAX_AGE,
+    _int(1, LONGEST_REAUTH_MAX_AGE),
+    default_doc=f"``{DEFAULT_REAUTH_MAX_AGE}`` (5 minutes)",
+)
 
 #: Every ``APISEC_*`` setting django_apisec reads, in the order the reference lists them.
 SETTINGS: tuple[Setting[Any], ...] = (
@@ -479,6 +490,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     API_KEY_SCOPES,
     API_KEY_ROTATION_OVERLAP,
     API_KEY_HTTPS_ONLY,
+    REAUTH_MAX_AGE,
 )
 
 
@@ -630,6 +642,11 @@ class ApisecSettings:
     def API_KEY_HTTPS_ONLY(self) -> bool:  # noqa: N802
         """Refuse API keys sent over plain http (the key has then travelled in clear)."""
         return API_KEY_HTTPS_ONLY.value()
+
+    @property
+    def REAUTH_MAX_AGE(self) -> int:  # noqa: N802
+        """Seconds after the last proof of a factor (``auth_time``) a step-up stays fresh."""
+        return REAUTH_MAX_AGE.value()
 
 
 apisec_settings = ApisecSettings()

@@ -60,6 +60,7 @@ GARBAGE: dict[str, list[Any]] = {
     "APISEC_API_KEY_SCOPES": ["notes:read", ["*"], ["Notes:Read"], ["a b"], [""], [1], None],
     "APISEC_API_KEY_ROTATION_OVERLAP": ["60", -1, HUGE, None, 1.5, True],
     "APISEC_API_KEY_HTTPS_ONLY": ["False", "yes", 1, 0],
+    "APISEC_REAUTH_MAX_AGE": ["300", 0, -1, 86401, None, 1.5, True],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 
