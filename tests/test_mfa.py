@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from django_apisec.abuse.devices import cookie_name as device_cookie_name
 from django_apisec.jwt.transport import refresh_cookie_name
-from django_apisec.mfa import encryption, recovery
+from django_apisec.mfa import challenges, encryption, recovery
 from django_apisec.models import MFAChallenge, RecoveryCode, TOTPDevice
 from tests.conftest import PASSWORD
 
@@ -342,3 +342,22 @@ def test_recovery_codes_survive_a_secret_key_rotation(
         assert recovery.use(alice, codes[0])
     assert not recovery.use(alice, "")
     assert not recovery.use(alice, "x" * 65)
+
+
+def test_an_mfa_token_spent_by_a_concurrent_request_is_refused(
+    alice: Any, enrolled: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race the DELETE decides: another request spent the token between the check and here.
+    secret, _ = enrolled
+    client = APIClient()
+    token = mfa_token(client)
+    monkeypatch.setattr(challenges, "spend", lambda challenge: False)
+    response = verify(client, token, code=code_at(secret))
+    assert response.status_code == 401
+    assert response.json()["code"] == "mfa_token_not_valid"
+    assert refresh_cookie_name() not in response.cookies
+
+
+def test_tokens_that_are_no_strings_or_too_long_find_no_challenge() -> None:
+    assert challenges.pending(None) is None
+    assert challenges.pending("x" * 129) is None

@@ -187,7 +187,7 @@ class TOTPView(_AccountView):
         if totp.remove(user):
             recovery.discard(user)
             events.record(
-                events.MFA_REMOVED, request=request, user=user, outcome=events.SUCCESS, method=TOTP
+                events.MFA_REMOVED, request=request, user=user, outcome=events.SUCCESS, factor=TOTP
             )
             signals.mfa_removed.send(sender=TOTPView, user=user, method=TOTP, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -210,7 +210,7 @@ class TOTPConfirmView(_AccountView):
             raise ValidationError({"code": [INVALID_CODE]})
         codes = recovery.regenerate(user)
         events.record(
-            events.MFA_ENROLLED, request=request, user=user, outcome=events.SUCCESS, method=TOTP
+            events.MFA_ENROLLED, request=request, user=user, outcome=events.SUCCESS, factor=TOTP
         )
         signals.mfa_enrolled.send(sender=TOTPConfirmView, user=user, method=TOTP, request=request)
         return Response({"recovery_codes": codes}, status=status.HTTP_200_OK, headers=NO_STORE)

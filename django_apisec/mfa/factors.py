@@ -26,8 +26,6 @@ RECOVERY_CODE = "recovery_code"
 
 def enrolled_methods(user: Any) -> list[str]:
     """The second factors ``user`` has confirmed (empty: password only)."""
-    if user is None or user.pk is None:
-        return []
     confirmed = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
     return [TOTP, RECOVERY_CODE] if confirmed else []
 
@@ -70,13 +68,13 @@ def check_second_factor(request: Any, user: Any, presented: FactorCheck) -> bool
     if not right:
         lockout.record_failure(request, attempt)
         events.record(
-            events.MFA_FAILED, request=request, user=user, outcome=events.FAILURE, method=method
+            events.MFA_FAILED, request=request, user=user, outcome=events.FAILURE, factor=method
         )
         signals.mfa_failed.send(sender=FactorCheck, user=user, method=method, request=request)
         return False
     lockout.record_success(request, attempt)
     events.record(
-        events.MFA_SUCCEEDED, request=request, user=user, outcome=events.SUCCESS, method=method
+        events.MFA_SUCCEEDED, request=request, user=user, outcome=events.SUCCESS, factor=method
     )
     signals.mfa_succeeded.send(sender=FactorCheck, user=user, method=method, request=request)
     if method == RECOVERY_CODE:
