@@ -51,6 +51,9 @@ SCOPE_NAME = re.compile(r"[a-z0-9_.-]+(?::[a-z0-9_.-]+)*")
 DEFAULT_API_KEY_ROTATION_OVERLAP = 3600
 DEFAULT_ATTACK_WINDOW = 300
 DEFAULT_ATTACK_THRESHOLDS = {"failures": 100, "accounts": 30, "networks": 10}
+DEFAULT_REAUTH_MAX_AGE = 300
+# A step-up older than a day proves nothing about who holds the session now.
+LONGEST_REAUTH_MAX_AGE = 86400
 NO_VALUE = object()
 
 
@@ -455,6 +458,14 @@ API_KEY_HTTPS_ONLY: Setting[bool] = Setting(
     fallback=True,
     default_doc="``None``: ``True`` except in the development profile",
 )
+REAUTH_MAX_AGE: Setting[int] = Setting(
+    "APISEC_REAUTH_MAX_AGE",
+    "apisec.E641",
+    f"an int of seconds from 1 to {LONGEST_REAUTH_MAX_AGE} (a day)",
+    DEFAULT_REAUTH_MAX_AGE,
+    _int(1, LONGEST_REAUTH_MAX_AGE),
+    default_doc=f"``{DEFAULT_REAUTH_MAX_AGE}`` (5 minutes)",
+)
 
 
 def _is_network_list(value: object) -> bool:
@@ -560,6 +571,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     ATTACK_WINDOW,
     ATTACK_THRESHOLDS,
     ATTACK_TIGHTENING,
+    REAUTH_MAX_AGE,
 )
 
 
@@ -731,6 +743,11 @@ class ApisecSettings:
     def ATTACK_TIGHTENING(self) -> dict[str, Any] | None:  # noqa: N802
         """The global login rate applied while an attack lasts, and for how long; ``None``: off."""
         return ATTACK_TIGHTENING.value()
+
+    @property
+    def REAUTH_MAX_AGE(self) -> int:  # noqa: N802
+        """Seconds after the last proof of a factor (``auth_time``) a step-up stays fresh."""
+        return REAUTH_MAX_AGE.value()
 
 
 apisec_settings = ApisecSettings()

@@ -1,4 +1,4 @@
-"""Token families: one row per login session, holding token ids only, never tokens."""
+"""Login sessions, API keys and second factors: ids, hashes and ciphertexts, never secrets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-__all__ = ["TokenFamily"]
+__all__ = ["APIKey", "MFAChallenge", "RecoveryCode", "TOTPDevice", "TokenFamily"]
 
 
 class TokenFamily(models.Model):
@@ -33,6 +33,12 @@ class TokenFamily(models.Model):
     absolute_expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, blank=True, default="")
+    #: When the user last proved a factor in this session (login, step-up); refreshes keep it.
+    auth_time = models.DateTimeField(null=True, blank=True)
+    #: Written at refresh (not per request): when the session was last used to get tokens.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    #: A coarse description of the client that logged in (browser family, client network).
+    client = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = "token family"
@@ -80,3 +86,65 @@ class APIKey(models.Model):
     def __str__(self) -> str:
         """The name and the public prefix; never anything secret."""
         return f"{self.name} ({self.prefix})"
+
+
+class TOTPDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238): at most one per user.
+
+    ``encrypted_secret`` is the base32 secret encrypted with a key derived from ``SECRET_KEY``
+    (:mod:`django_apisec.mfa.totp`). ``last_used_step`` is the time step of the last accepted
+    code: a code is accepted only for a later step, by one conditional ``UPDATE``, so no code is
+    accepted twice. The device counts as a factor once ``confirmed_at`` is set.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    encrypted_secret = models.TextField(editable=False)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "TOTP device"
+        verbose_name_plural = "TOTP devices"
+
+    def __str__(self) -> str:
+        """Whose device it is; never its secret."""
+        return f"TOTP device of user {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, stored as a keyed hash (HMAC-SHA256); shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "recovery code"
+        verbose_name_plural = "recovery codes"
+        indexes = [models.Index(fields=["user", "code_hash"], name="apisec_recovery_user_hash")]
+
+    def __str__(self) -> str:
+        """Whose code it is; never the code."""
+        return f"recovery code of user {self.user_id}"
+
+
+class MFAChallenge(models.Model):
+    """The pending second step of a login: the hash of its ``mfa_token``; deleted when spent."""
+
+    token_hash = models.CharField(max_length=64, primary_key=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "MFA challenge"
+        verbose_name_plural = "MFA challenges"
+
+    def __str__(self) -> str:
+        """Whose login it is; never the token."""
+        return f"MFA challenge of user {self.user_id}"

@@ -13,7 +13,13 @@ __all__ = [
     "lockout_reset",
     "login_failed",
     "login_succeeded_after_failures",
+    "mfa_enrolled",
+    "mfa_failed",
+    "mfa_removed",
+    "mfa_succeeded",
     "owner_bypass_used",
+    "reauthenticated",
+    "recovery_code_used",
     "refresh_token_reused",
     "security_event",
     "sessions_revoked",
@@ -34,7 +40,7 @@ refresh_token_reused = Signal()
 #: Arguments: ``user`` (the user whose sessions ended; ``None`` when only a family id was known),
 #: ``family_ids`` (list of the revoked :class:`~django_apisec.models.TokenFamily` ids),
 #: ``reason`` (``"logout"``, ``"logout_all"``, ``"password_changed"``, ``"user_inactive"``,
-#: ``"reuse"`` or a caller's own reason).
+#: ``"reuse"``, ``"session_ended"`` (ended from the sessions list) or a caller's own reason).
 sessions_revoked = Signal()
 
 #: A security event was recorded (see :func:`django_apisec.observability.record`); sent
@@ -87,3 +93,26 @@ api_key_rejected = Signal()
 #: ``failures``, ``accounts``, ``networks`` (counts in the window), ``window`` (seconds),
 #: ``tightened_for`` (seconds the global login rate applies; ``0`` when tightening is off).
 attack_detected = Signal()
+
+#: A user confirmed a second factor. Arguments: ``user``, ``method`` (``"totp"``), ``request``.
+mfa_enrolled = Signal()
+
+#: A user removed a second factor (after a step-up). Arguments: ``user``, ``method``,
+#: ``request``.
+mfa_removed = Signal()
+
+#: A second factor was accepted (login second step or step-up). Arguments: ``user``, ``method``
+#: (``"totp"`` or ``"recovery_code"``), ``request``.
+mfa_succeeded = Signal()
+
+#: A second factor was refused (wrong, replayed or used code; counted by the lockout).
+#: Arguments: ``user``, ``method``, ``request``.
+mfa_failed = Signal()
+
+#: A recovery code was spent. Arguments: ``user``, ``remaining`` (unused codes left),
+#: ``request``.
+recovery_code_used = Signal()
+
+#: A user re-authenticated (step-up) and got an access token with a fresh ``auth_time``.
+#: Arguments: ``user``, ``family_id`` (the session's id), ``request``.
+reauthenticated = Signal()

@@ -192,6 +192,8 @@ REST_FRAMEWORK = {
 
 # Failed logins of one account before it locks (django_apisec.abuse.lockout).
 APISEC_LOCKOUT_THRESHOLD = _int("APISEC_LOCKOUT_THRESHOLD", 5)
+# Seconds a login or a step-up (POST /api/auth/reauth/) allows password change and MFA changes.
+APISEC_REAUTH_MAX_AGE = _int("APISEC_REAUTH_MAX_AGE", 300)
 
 # The scopes an API key may be given (the views declare which one each method needs).
 APISEC_API_KEY_SCOPES = [

@@ -130,6 +130,8 @@ ATTACK_SUITES = {
     "test_client_ip",
     "test_events",
     "test_events_documented",
+    "test_mfa",
+    "test_mfa_sessions",
 }
 JWT_SHAPED = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}")
 LOGGERS = ("django_apisec", "django.security", "django.request", "")

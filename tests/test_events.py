@@ -146,7 +146,7 @@ def test_user_without_pk() -> None:
 
 
 def test_event_types_are_distinct() -> None:
-    assert len(events.EVENT_TYPES) == 13  # attack_detected (issue 17) is the 13th
+    assert len(events.EVENT_TYPES) == 19  # 13 + the six MFA events (issue 15)
 
 
 @pytest.mark.parametrize(

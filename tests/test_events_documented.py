@@ -295,6 +295,84 @@ def test_attack_detected(alice: Any, recorded: Recorded) -> None:
     assert payload["outcome"] == "denied"
 
 
+def enrol_totp(client: APIClient, token: str) -> tuple[Any, list[str]]:
+    import pyotp
+
+    from django_apisec.models import TOTPDevice
+
+    secret = client.post("/api/auth/mfa/totp/", HTTP_AUTHORIZATION=token).json()["secret"]
+    totp = pyotp.TOTP(secret)
+    response = client.post(
+        "/api/auth/mfa/totp/confirm/", {"code": totp.now()}, format="json", HTTP_AUTHORIZATION=token
+    )
+    assert response.status_code == 200
+    TOTPDevice.objects.update(last_used_step=None)  # stands for the next 30 s step
+    return totp, response.json()["recovery_codes"]
+
+
+def mfa_verify(factor: dict[str, str]) -> Any:
+    token = login(APIClient()).json()["mfa_token"]
+    return APIClient().post("/api/auth/mfa/verify/", {"mfa_token": token, **factor}, format="json")
+
+
+def test_mfa_enrolled(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    _, codes = enrol_totp(client, bearer(client))
+    [payload] = recorded.of(events.MFA_ENROLLED)
+    assert (payload["outcome"], payload["factor"]) == ("success", "totp")
+    assert payload["user_id"] == str(alice.pk)
+    assert codes[0] not in str([r.__dict__ for r in recorded.caplog.records])
+
+
+def test_mfa_removed(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    token = bearer(client)
+    enrol_totp(client, token)
+    assert client.delete("/api/auth/mfa/totp/", HTTP_AUTHORIZATION=token).status_code == 204
+    [payload] = recorded.of(events.MFA_REMOVED)
+    assert (payload["outcome"], payload["factor"]) == ("success", "totp")
+
+
+def test_mfa_succeeded(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    totp, _ = enrol_totp(client, bearer(client))
+    assert mfa_verify({"code": totp.now()}).status_code == 200
+    [payload] = recorded.of(events.MFA_SUCCEEDED)
+    assert (payload["outcome"], payload["factor"]) == ("success", "totp")
+    assert payload["path"] == "/api/auth/mfa/verify/"
+
+
+def test_mfa_failed(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    enrol_totp(client, bearer(client))
+    assert mfa_verify({"code": "000000"}).status_code == 401
+    [payload] = recorded.of(events.MFA_FAILED)
+    assert (payload["outcome"], payload["factor"]) == ("failure", "totp")
+    assert "000000" not in str(payload)
+
+
+def test_recovery_code_used(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    _, codes = enrol_totp(client, bearer(client))
+    assert mfa_verify({"recovery_code": codes[0]}).status_code == 200
+    [payload] = recorded.of(events.RECOVERY_CODE_USED)
+    assert (payload["outcome"], payload["remaining"]) == ("success", 9)
+    assert codes[0] not in str([r.__dict__ for r in recorded.caplog.records])
+
+
+def test_reauthenticated(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    token = bearer(client)
+    response = client.post(
+        "/api/auth/reauth/", {"password": PASSWORD}, format="json", HTTP_AUTHORIZATION=token
+    )
+    assert response.status_code == 200
+    [payload] = recorded.of(events.REAUTHENTICATED)
+    assert payload["outcome"] == "success"
+    assert payload["user_id"] == str(alice.pk)
+    assert payload["family_id"]
+
+
 TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
@@ -309,6 +387,12 @@ TESTS: dict[str, Callable[..., None]] = {
     events.API_KEY_REVOKED: test_api_key_revoked,
     events.API_KEY_REJECTED: test_api_key_rejected,
     events.ATTACK_DETECTED: test_attack_detected,
+    events.MFA_ENROLLED: test_mfa_enrolled,
+    events.MFA_REMOVED: test_mfa_removed,
+    events.MFA_SUCCEEDED: test_mfa_succeeded,
+    events.MFA_FAILED: test_mfa_failed,
+    events.RECOVERY_CODE_USED: test_recovery_code_used,
+    events.REAUTHENTICATED: test_reauthenticated,
 }
 
 

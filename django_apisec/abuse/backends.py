@@ -2,7 +2,8 @@
 
 Every caller of ``django.contrib.auth.authenticate()`` / ``aauthenticate()`` (the admin, a DRF or
 JWT login view, a plain form) gets the lockout without knowing about it: the attempt is reserved
-before the password is checked, and a refused attempt raises ``PermissionDenied``, which makes
+before the password is checked (for a user with a second factor, the attempt stays counted until
+that factor is right), and a refused attempt raises ``PermissionDenied``, which makes
 ``authenticate()`` return ``None`` without asking any later backend. A login view that wants to
 answer 429 calls :func:`django_apisec.abuse.lockout.raise_for_lockout` after a ``None``.
 """
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django_apisec.abuse import lockout
 from django_apisec.abuse.throttling import refund_login_throttles
 from django_apisec.abuse.usernames import submitted_username
+from django_apisec.mfa.factors import has_second_factor
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
@@ -48,6 +50,10 @@ class LockoutModelBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             lockout.record_failure(request, attempt)
+        elif has_second_factor(user):
+            # Half a login: the bucket is cleared and the device trusted only by the second
+            # factor (django_apisec.mfa.factors), or the password would buy fresh code guesses.
+            pass
         else:
             lockout.record_success(request, attempt)
             refund_login_throttles(request)

@@ -100,8 +100,12 @@ def user_token_id(user: Any) -> str:
     return str(getattr(user, jwt_settings().USER_ID_FIELD))
 
 
-def start_session(user: Any) -> IssuedSession:
-    """Start a token family for ``user`` (who has just authenticated) and issue its tokens."""
+def start_session(user: Any, *, client: str = "") -> IssuedSession:
+    """Start a token family for ``user`` (who has just authenticated) and issue its tokens.
+
+    The login is a proof of every factor: the session's ``auth_time`` is now. ``client`` is a
+    coarse description of the client for the sessions list (:mod:`django_apisec.request.clients`).
+    """
     now = timezone.now()
     absolute_expires_at = now + apisec_settings.JWT_SESSION_MAX_AGE
     expires_at = min(now + jwt_settings().REFRESH_TOKEN_LIFETIME, absolute_expires_at)
@@ -122,9 +126,11 @@ def start_session(user: Any) -> IssuedSession:
         created_at=now,
         idle_expires_at=expires_at,
         absolute_expires_at=absolute_expires_at,
+        auth_time=now,
+        client=client[:100],
     )
     _prune_at_login(user, now)
-    return _issued(refresh, absolute_expires_at, now, fingerprint)
+    return _issued(refresh, absolute_expires_at, now, fingerprint, auth_time=now)
 
 
 def rotate_session(
@@ -169,13 +175,35 @@ def rotate_session(
         rotated_at=now,
         generation=F("generation") + 1,
         idle_expires_at=expires_at,
+        last_used_at=now,
     )
     if rotated != 1:
         family = _family_of(presented)
         if family.current_jti != presented.jti:
             _refuse_stale(family, presented, now, request)
         raise SessionError("session expired")
-    return _issued(successor, family.absolute_expires_at, now, None)
+    return _issued(successor, family.absolute_expires_at, now, None, auth_time=family.auth_time)
+
+
+def reauthenticate(token: SessionToken) -> str:
+    """A new access token of ``token``'s live session with ``auth_time`` now (after a step-up).
+
+    Later refreshes of the session carry the new ``auth_time``. Raises :class:`SessionError`
+    when the session was revoked meanwhile.
+    """
+    now = timezone.now()
+    family = _family_of(token)
+    if not TokenFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(auth_time=now):
+        raise SessionError("session revoked")  # pragma: no cover - revoked between two reads
+    access = SessionAccessToken.issue(
+        user_id=token.user_id,
+        session_id=token.session_id,
+        now=now,
+        expires_at=min(now + jwt_settings().ACCESS_TOKEN_LIFETIME, family.absolute_expires_at),
+        fingerprint_hash=token.get(FINGERPRINT_CLAIM),
+        auth_time=now,
+    )
+    return str(access)
 
 
 def end_session(raw_refresh: str) -> bool:
@@ -213,7 +241,7 @@ def _decode_refresh(raw_refresh: str) -> SessionRefreshToken:
         raise SessionError("invalid refresh token") from exc
 
 
-def _family_of(token: SessionRefreshToken) -> TokenFamily:
+def _family_of(token: SessionToken) -> TokenFamily:
     try:
         family_id = uuid.UUID(token.session_id)
     except ValueError as exc:
@@ -269,6 +297,8 @@ def _issued(
     absolute_expires_at: datetime,
     now: datetime,
     fingerprint: str | None,
+    *,
+    auth_time: datetime | None,
 ) -> IssuedSession:
     access = SessionAccessToken.issue(
         user_id=refresh.user_id,
@@ -276,6 +306,7 @@ def _issued(
         now=now,
         expires_at=min(now + jwt_settings().ACCESS_TOKEN_LIFETIME, absolute_expires_at),
         fingerprint_hash=refresh.get(FINGERPRINT_CLAIM),
+        auth_time=auth_time,
     )
     return IssuedSession(
         access=str(access),

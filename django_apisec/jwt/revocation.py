@@ -49,6 +49,7 @@ LOGOUT_ALL = "logout_all"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
 USER_INACTIVE = "user_inactive"
 REUSE = "reuse"
+SESSION_ENDED = "session_ended"
 
 
 def revoke_family(family_id: uuid.UUID | str, *, reason: str, user: Any = None) -> bool:

@@ -48,6 +48,8 @@ REQUIRED_CLAIMS = ("exp", "iat", "jti", "iss", "aud")
 SESSION_CLAIM = "sid"
 #: SHA-256 of the sidejacking fingerprint cookie (OWASP JWT cheat sheet).
 FINGERPRINT_CLAIM = "fgp"
+#: When the user last proved a factor (OpenID Connect's ``auth_time``): login or step-up.
+AUTH_TIME_CLAIM = "auth_time"
 TOKEN_TYPE_CLAIM = "token_type"  # noqa: S105 - a claim name
 JTI_CLAIM = "jti"
 #: Used when ``SIMPLE_JWT["ISSUER"]`` / ``["AUDIENCE"]`` are not set, so both are always checked.
@@ -220,6 +222,7 @@ class SessionToken(Token):
         now: datetime,
         expires_at: datetime,
         fingerprint_hash: str | None = None,
+        auth_time: datetime | None = None,
     ) -> T:
         """A new token of this type for ``user_id`` in session ``session_id``."""
         token = cls()
@@ -233,6 +236,8 @@ class SessionToken(Token):
         }
         if fingerprint_hash is not None:
             token.payload[FINGERPRINT_CLAIM] = fingerprint_hash
+        if auth_time is not None:
+            token.payload[AUTH_TIME_CLAIM] = datetime_to_epoch(auth_time)
         return token
 
     def verify(self) -> None:
@@ -264,6 +269,12 @@ class SessionToken(Token):
     def user_id(self) -> str:
         """The user id claim."""
         return str(self.payload[jwt_settings().USER_ID_CLAIM])
+
+    @property
+    def auth_time(self) -> int | None:
+        """When the user last proved a factor (Unix time), or ``None`` for a token without it."""
+        value = self.payload.get(AUTH_TIME_CLAIM)
+        return value if type(value) is int else None
 
 
 class SessionAccessToken(SessionToken):

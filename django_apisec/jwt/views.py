@@ -1,5 +1,8 @@
 """Login, refresh, logout, logout-all and password-change views for JWT sessions.
 
+A user with a second factor gets an ``mfa_token`` from the login, exchanged for the session at
+:class:`django_apisec.jwt.mfa_views.MFAVerifyView`.
+
 How the tokens travel (the access token in the body, the refresh token in a cookie) is
 :mod:`django_apisec.jwt.transport`; the request bodies are :mod:`django_apisec.jwt.serializers`.
 """
@@ -35,6 +38,7 @@ from django_apisec.jwt.families import (
     rotate_session,
     start_session,
 )
+from django_apisec.jwt.mfa_views import mfa_required_response
 from django_apisec.jwt.revocation import LOGOUT_ALL, revoke_all_sessions
 from django_apisec.jwt.serializers import (
     LoginSerializer,
@@ -42,6 +46,7 @@ from django_apisec.jwt.serializers import (
     PasswordChangeSerializer,
     RefreshSerializer,
 )
+from django_apisec.jwt.stepup import RecentAuthentication
 from django_apisec.jwt.transport import (
     check_origin,
     clear_session_cookies,
@@ -49,8 +54,10 @@ from django_apisec.jwt.transport import (
     presented_refresh_token,
     session_response,
 )
+from django_apisec.mfa.factors import has_second_factor
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
+from django_apisec.request.clients import describe_client
 from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
@@ -107,7 +114,10 @@ class LoginView(_CookieAuthView):
         if user is None or not user.is_active:
             raise_for_lockout(request)  # 429 + Retry-After when the account is locked
             raise AuthenticationFailed(INVALID_CREDENTIALS, code="authentication_failed")
-        issued = start_session(user)
+        if has_second_factor(user):
+            # Half a login: an mfa_token only; no token, no cookie, no trusted device yet.
+            return mfa_required_response(user)
+        issued = start_session(user, client=describe_client(django_request(request)))
         events.record(
             events.AUTHENTICATION_SUCCEEDED,
             request=request,
@@ -190,11 +200,13 @@ class PasswordChangeView(RefuseApiKeysMixin, APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session
-    of the user (see :func:`django_apisec.jwt.revocation.revoke_on_credential_change`).
+    of the user (see :func:`django_apisec.jwt.revocation.revoke_on_credential_change`). It needs
+    a recent ``auth_time`` (:class:`~django_apisec.jwt.stepup.RecentAuthentication`): 403
+    ``reauthentication_required`` otherwise.
     """
 
     authentication_classes = [JWTSessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, RecentAuthentication]
     parser_classes = [JSONParser]
     serializer_class = PasswordChangeSerializer
 

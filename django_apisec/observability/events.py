@@ -35,7 +35,13 @@ __all__ = [
     "EVENT_TYPES",
     "FAILURE",
     "INPUT_REJECTED",
+    "MFA_ENROLLED",
+    "MFA_FAILED",
+    "MFA_REMOVED",
+    "MFA_SUCCEEDED",
     "OWNER_BYPASS_USED",
+    "REAUTHENTICATED",
+    "RECOVERY_CODE_USED",
     "SECURITY_LOGGER",
     "SUCCESS",
     "THROTTLED",
@@ -63,6 +69,12 @@ API_KEY_CREATED = "api_key_created"
 API_KEY_REVOKED = "api_key_revoked"
 API_KEY_REJECTED = "api_key_rejected"
 ATTACK_DETECTED = "attack_detected"
+MFA_ENROLLED = "mfa_enrolled"
+MFA_REMOVED = "mfa_removed"
+MFA_SUCCEEDED = "mfa_succeeded"
+MFA_FAILED = "mfa_failed"
+RECOVERY_CODE_USED = "recovery_code_used"
+REAUTHENTICATED = "reauthenticated"
 EVENT_TYPES = frozenset(
     {
         AUTHENTICATION_SUCCEEDED,
@@ -78,6 +90,12 @@ EVENT_TYPES = frozenset(
         API_KEY_REVOKED,
         API_KEY_REJECTED,
         ATTACK_DETECTED,
+        MFA_ENROLLED,
+        MFA_REMOVED,
+        MFA_SUCCEEDED,
+        MFA_FAILED,
+        RECOVERY_CODE_USED,
+        REAUTHENTICATED,
     }
 )
 

@@ -84,6 +84,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "deploy_checks": 15,  # settings the deploy checks read; nothing connects to it
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
+        "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
     }
 )
 

@@ -1,0 +1,92 @@
+"""Checking a user's second factor, counted by the account lockout like a password.
+
+Every check first reserves a slot in the account's lockout bucket
+(:func:`django_apisec.abuse.lockout.reserve`), exactly as a password check does: N concurrent
+wrong codes run at most ``APISEC_LOCKOUT_THRESHOLD`` checks, and a locked account answers 429
+before any code is looked at. Only a right code clears the bucket and makes the device trusted
+(:func:`~django_apisec.abuse.lockout.record_success`); a right password of a user with a factor
+does neither (:class:`~django_apisec.abuse.backends.LockoutModelBackend`), so holding the
+password never buys a fresh bucket of code guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django_apisec import signals
+from django_apisec.abuse import lockout
+from django_apisec.mfa import recovery, totp
+from django_apisec.models import TOTPDevice
+from django_apisec.observability import events
+
+TOTP = "totp"
+RECOVERY_CODE = "recovery_code"
+
+
+def enrolled_methods(user: Any) -> list[str]:
+    """The second factors ``user`` has confirmed (empty: password only)."""
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    return [TOTP, RECOVERY_CODE] if confirmed else []
+
+
+def has_second_factor(user: Any) -> bool:
+    """Whether a login of ``user`` needs a second step."""
+    return bool(enrolled_methods(user))
+
+
+@dataclass(frozen=True)
+class FactorCheck:
+    """A second factor presented by the client: a TOTP code or a recovery code."""
+
+    code: str | None = None
+    recovery_code: str | None = None
+
+    @property
+    def method(self) -> str:
+        """Which factor is presented (a TOTP code wins when both are)."""
+        return TOTP if self.code else RECOVERY_CODE
+
+
+def check_second_factor(request: Any, user: Any, presented: FactorCheck) -> bool:
+    """Check ``presented`` for ``user`` through the lockout; spends the code when it is right.
+
+    Raises :class:`~django_apisec.abuse.lockout.LockedOut` (429) or the limiter's 503 when the
+    lockout refuses the attempt. Records ``mfa_succeeded`` / ``mfa_failed`` (and
+    ``recovery_code_used``) security events.
+    """
+    attempt = lockout.reserve(request, user.get_username())
+    if not attempt.admitted:
+        lockout.raise_for_lockout(request)  # the refusal is in the request's state: 429 or 503
+        return False  # pragma: no cover - raise_for_lockout raised
+    method = presented.method
+    if method == TOTP:
+        device = totp.device_of(user, confirmed=True)
+        right = device is not None and totp.verify(device, presented.code)
+    else:
+        right = recovery.use(user, presented.recovery_code)
+    if not right:
+        lockout.record_failure(request, attempt)
+        events.record(
+            events.MFA_FAILED, request=request, user=user, outcome=events.FAILURE, factor=method
+        )
+        signals.mfa_failed.send(sender=FactorCheck, user=user, method=method, request=request)
+        return False
+    lockout.record_success(request, attempt)
+    events.record(
+        events.MFA_SUCCEEDED, request=request, user=user, outcome=events.SUCCESS, factor=method
+    )
+    signals.mfa_succeeded.send(sender=FactorCheck, user=user, method=method, request=request)
+    if method == RECOVERY_CODE:
+        left = recovery.remaining(user)
+        events.record(
+            events.RECOVERY_CODE_USED,
+            request=request,
+            user=user,
+            outcome=events.SUCCESS,
+            remaining=left,
+        )
+        signals.recovery_code_used.send(
+            sender=FactorCheck, user=user, remaining=left, request=request
+        )
+    return True

@@ -1,0 +1,165 @@
+"""Concurrent second factors against a real server: the database and the lockout decide once.
+
+The testproject in its production profile under gunicorn (2 processes x 8 threads), PostgreSQL and
+Redis, as in ``test_jwt_concurrency``. Threads released together by a barrier:
+
+* 40 wrong TOTP codes against a lockout threshold of 5 run at most 5 code checks (the others are
+  refused with 429 before any code is looked at);
+* one recovery code presented twice at once, with two MFA tokens, logs in once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import pyotp
+import pytest
+
+from django_apisec.testing.server import (
+    django_admin,
+    django_env,
+    fresh_database,
+    production_env,
+    redis_url,
+    serve,
+)
+from tests.integration.support import ROOT, log_in
+from tests.services import require_services
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from django_apisec.testing.server import Server
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = "testproject.settings"
+PASSWORD = "mfa concurrency passphrase 42"
+PROXY = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
+THRESHOLD = 5
+GUESSES = 40
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """gunicorn on the production profile with a lockout threshold of 5, Redis emptied."""
+    redis = redis_url("mfa_concurrency")
+    postgres = require_services(redis)
+    import redis as redis_client
+
+    client = redis_client.Redis.from_url(redis)
+    client.flushdb()
+    with fresh_database(postgres, prefix="apisec_mfa") as database_url:
+        env = production_env(
+            database_url,
+            redis,
+            APISEC_RATE_ANON="100000/min",
+            APISEC_RATE_USER="100000/min",
+            APISEC_RATE_LOGIN_IP="100000/min",
+            APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+            APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
+        )
+        manage = django_env(SETTINGS, env, root=ROOT)
+        django_admin(manage, "migrate", "--noinput", root=ROOT)
+        create = (
+            "from django.contrib.auth import get_user_model; "
+            f"[get_user_model().objects.create_user(n, password='{PASSWORD}') "
+            "for n in ('alice', 'bob')]"
+        )
+        django_admin(manage, "shell", "-c", create, root=ROOT)
+        with serve(
+            SETTINGS,
+            env=env,
+            workers=2,
+            worker_class="gthread",
+            threads=8,
+            headers=PROXY,
+            root=ROOT,
+        ) as running:
+            yield running
+    client.flushdb()
+    client.close()
+
+
+def enrol(server: Server, username: str) -> list[str]:
+    """Turn TOTP on for ``username`` through the API; its recovery codes."""
+    access = log_in(server, username, PASSWORD).json()["access"]
+    headers = {"Authorization": f"Bearer {access}"}
+    secret = server.request("POST", "/api/auth/mfa/totp/", {}, headers=headers).json()["secret"]
+    response = server.request(
+        "POST", "/api/auth/mfa/totp/confirm/", {"code": pyotp.TOTP(secret).now()}, headers=headers
+    )
+    assert response.status == 200, response.body
+    return list(response.json()["recovery_codes"])
+
+
+def mfa_token(server: Server, username: str) -> str:
+    response = log_in(server, username, PASSWORD)
+    return str(response.json()["mfa_token"])
+
+
+def together(count: int, action: Callable[[Any], int]) -> list[int]:
+    """Run ``action(connection)`` in ``count`` threads released at once; their statuses."""
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(connection: Any) -> None:
+        barrier.wait()
+        status = action(connection)
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=run, args=(None,)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_concurrent_wrong_codes_check_at_most_the_threshold(server: Server) -> None:
+    enrol(server, "alice")
+    token = mfa_token(server, "alice")  # the password step holds one slot
+
+    def guess(_connection: Any) -> int:
+        connection = server.connect()
+        body = {"mfa_token": token, "code": "000000"}
+        return server.request("POST", "/api/auth/mfa/verify/", body, connection=connection).status
+
+    statuses = together(GUESSES, guess)
+    checked = statuses.count(401)
+    assert 1 <= checked <= THRESHOLD - 1
+    assert statuses.count(429) == GUESSES - checked
+    # Locked at both steps now, even with the right password.
+    time.sleep(0.1)
+    response = server.request(
+        "POST", "/api/auth/login/", {"username": "alice", "password": PASSWORD}
+    )
+    assert response.status == 429
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_one_recovery_code_used_twice_at_once_logs_in_once(server: Server) -> None:
+    codes = enrol(server, "bob")
+    # Several rounds: one round can miss a broken implementation when the two requests happen
+    # to arrive one after the other.
+    for code in codes[:3]:
+        assert together(2, spender(server, code)) == [200, 401]
+
+
+def spender(server: Server, code: str) -> Callable[[Any], int]:
+    """An action that verifies ``code`` with its own fresh MFA token (one per call)."""
+    tokens = iter([mfa_token(server, "bob"), mfa_token(server, "bob")])
+    lock = threading.Lock()
+
+    def use(_connection: Any) -> int:
+        with lock:
+            token = next(tokens)
+        connection = server.connect()
+        body = {"mfa_token": token, "recovery_code": code}
+        return server.request("POST", "/api/auth/mfa/verify/", body, connection=connection).status
+
+    return use
