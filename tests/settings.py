@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_apisec",
     "testproject.api",
+    # The views audit's second sample project (tests/test_audit_shop.py).
+    "tests.shop",
 ]
 ROOT_URLCONF = "testproject.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
@@ -42,5 +44,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
+# The shop's catalogue has a created_by user but belongs to nobody (tests/shop/models.py).
+APISEC_SHARED_MODELS = ["shop.Product"]
 
 harden(globals(), profile="development")

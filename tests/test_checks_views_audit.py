@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from tests.conftest import DeployIds
 
 AUDIT_CHECKS = [
+    views_audit.check_view_querysets,
+    views_audit.check_direct_lookups,
+    views_audit.check_inventory,
     views_audit.check_anonymous_access,
     views_audit.check_object_scoping,
     views_audit.check_serializer_field_lists,
