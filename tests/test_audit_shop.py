@@ -190,9 +190,7 @@ def test_e511_attack_bob_marks_alices_invoice_paid(bob: Any, shop: dict[str, Any
 
 
 @INSECURE
-def test_e511_attack_bob_reads_alices_invoice_in_an_apiview(
-    bob: Any, shop: dict[str, Any]
-) -> None:
+def test_e511_attack_bob_reads_alices_invoice_in_an_apiview(bob: Any, shop: dict[str, Any]) -> None:
     response = read_total(bob, shop)
     assert response.status_code == 200
     assert response.json()["number"] == "alice-1"

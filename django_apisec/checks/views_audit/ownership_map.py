@@ -54,11 +54,7 @@ def _search(
             target = field.related_model
             if target is users:
                 return "__".join((*path, field.name))
-            if (
-                target in seen
-                or len(path) + 1 >= depth
-                or target._meta.label_lower in shared
-            ):
+            if target in seen or len(path) + 1 >= depth or target._meta.label_lower in shared:
                 continue
             seen.add(target)
             pending.append((target, (*path, field.name)))
@@ -66,9 +62,7 @@ def _search(
 
 
 @functools.lru_cache(maxsize=8)
-def _map(
-    users: type[Model] | None, depth: int, shared: frozenset[str]
-) -> dict[type[Model], str]:
+def _map(users: type[Model] | None, depth: int, shared: frozenset[str]) -> dict[type[Model], str]:
     if users is None:
         return {}
     found = {}

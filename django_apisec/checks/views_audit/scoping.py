@@ -415,4 +415,3 @@ def _safe(predicate: Callable[[ViewRoute], bool], view_route: ViewRoute) -> bool
         return predicate(view_route)
     except Exception:  # noqa: BLE001 - as in first_per_view: nothing found
         return False
-

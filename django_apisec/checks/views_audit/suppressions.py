@@ -25,8 +25,8 @@ E514 = error(
     "apisec.E514",
     "APISEC_AUDIT_SUPPRESSIONS entry {index} ({id}{target}) gives no reason: it suppresses "
     "nothing.",
-    "Add a \"reason\" saying why the finding is accepted (e.g. \"the schema is our published "
-    "contract\"), or remove the entry and fix the finding.",
+    'Add a "reason" saying why the finding is accepted (e.g. "the schema is our published '
+    'contract"), or remove the entry and fix the finding.',
 )
 
 AUDIT_PREFIXES = ("apisec.E5", "apisec.W5")
