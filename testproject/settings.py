@@ -133,7 +133,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Views-audit findings accepted on purpose, each with its reason (manage.py apisec_audit lists them).
+# Views-audit findings accepted on purpose, each with its reason (apisec_audit lists them).
 APISEC_AUDIT_SUPPRESSIONS = [
     {
         "id": "apisec.W515",

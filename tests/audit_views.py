@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.views import SpectacularAPIView
 from django.views import View
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, serializers, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter

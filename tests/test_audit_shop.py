@@ -9,17 +9,18 @@ has no finding, no "could not verify", and the same attacks fail with 404.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.core.checks import CheckMessage
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from django_apisec.checks import views_audit
 from tests.shop import views_insecure as insecure
-from tests.shop import views_secure as secure
 from tests.shop.models import Customer, Invoice, InvoiceLine, Product, Tag
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 AUDIT_CHECKS = [
     views_audit.check_anonymous_access,

@@ -57,6 +57,16 @@ GARBAGE: dict[str, list[Any]] = {
     "APISEC_JWT_PREVIOUS_KEYS": [None, "", 42, ["a", ""], ["a", None], [b"key"], {"a": "b"}],
     "APISEC_JWT_PRUNE_EVERY": ["abc", "100", -1, HUGE, None, 1.0, True],
     "APISEC_JWT_PRUNE_BATCH_SIZE": ["1000", 0, -1, HUGE, 10_001, None, True],
+    "APISEC_OWNERSHIP_DEPTH": ["3", 0, 7, None, 2.0, True],
+    "APISEC_SHARED_MODELS": ["shop.Product", [""], [None], None, 42],
+    "APISEC_AUDIT_SUPPRESSIONS": [
+        "apisec.W515",
+        {"id": "apisec.W515"},
+        [{"reason": "no id"}],
+        [{"id": "apisec.W515", "reason": 42}],
+        [("apisec.W515", "reason")],
+        None,
+    ],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

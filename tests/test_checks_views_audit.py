@@ -148,7 +148,9 @@ def message_for(messages: list[CheckMessage], view: Any, id_: str) -> CheckMessa
 
 
 @pytest.mark.parametrize(
-    ("view", "expected"), list(EXPECTED.items()), ids=[getattr(c, "__name__", "admin") for c in EXPECTED]
+    ("view", "expected"),
+    list(EXPECTED.items()),
+    ids=[getattr(c, "__name__", "admin") for c in EXPECTED],
 )
 def test_each_view_yields_exactly_its_ids_once(
     ids_by_view: dict[Any, list[str]], view: Any, expected: set[str]

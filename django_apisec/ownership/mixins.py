@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ObjectDoesNotExist,
+    ValidationError,
+)
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from rest_framework import serializers
@@ -102,9 +107,7 @@ def owned_by(queryset: QuerySet[M], owner_field: str, user: Any) -> QuerySet[M]:
     return scoped
 
 
-def get_owned_object_or_404(
-    queryset: QuerySet[M], owner_field: str, user: Any, **lookup: Any
-) -> M:
+def get_owned_object_or_404(queryset: QuerySet[M], owner_field: str, user: Any, **lookup: Any) -> M:
     """The object of ``queryset`` matching ``lookup`` that ``user`` owns, else ``Http404``.
 
     For plain ``APIView`` methods and ``@api_view`` functions, where ``OwnedQuerysetMixin`` does
@@ -116,7 +119,7 @@ def get_owned_object_or_404(
     scoped = owned_by(queryset, owner_field, user)
     try:
         return scoped.get(**lookup)
-    except (scoped.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404 from exc
 
 

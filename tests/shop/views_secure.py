@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action, api_view
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_apisec.ownership.mixins import OwnedQuerysetMixin, get_owned_object_or_404, owned_by
 from django_apisec.ownership.permissions import public
 from tests.shop.models import Customer, Invoice, InvoiceLine, Product
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 from tests.shop.serializers import (
     CustomerSerializer,
     InvoiceLineSerializer,
@@ -43,7 +46,7 @@ class InvoiceViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):  # type: ignore
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     owner_field = "customer__owner"
-    owned_relations = {"tags": "owner"}  # noqa: RUF012
+    owned_relations = {"tags": "owner"}
 
     @action(detail=True, methods=["post"])
     def mark_paid(self, request: Request, pk: str | None = None) -> Response:
@@ -80,7 +83,7 @@ class InvoiceList(OwnedQuerysetMixin, generics.ListCreateAPIView):  # type: igno
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     owner_field = "customer__owner"
-    owned_relations = {"tags": "owner"}  # noqa: RUF012
+    owned_relations = {"tags": "owner"}
 
 
 @public

@@ -12,7 +12,6 @@ from rest_framework.permissions import OR, BasePermission, OperandHolder, Single
 from rest_framework.request import Request
 
 from django_apisec.checks.registry import emit, error
-from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.checks.views_audit.ownership_map import owner_path, user_model
 from django_apisec.checks.views_audit.routes import (
     AUDITED_METHODS,
@@ -22,11 +21,11 @@ from django_apisec.checks.views_audit.routes import (
     first_per_view,
     names_of,
 )
+from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.ownership.permissions import is_public
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
-    from django.db.models import Model
 
 E501 = error(
     "apisec.E501",

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model
 
 from django_apisec.checks.registry import emit, error
-from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.checks.views_audit.locations import defined_in_project, function_node
 from django_apisec.checks.views_audit.ownership_map import owner_path
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -176,6 +176,9 @@ def view_methods(view_class: type[Any]) -> Iterator[tuple[str, Any]]:
     seen: set[str] = set()
     functions: set[Any] = set()
     for klass in view_class.__mro__:
+        # @api_view's generated class is DRF's, its functions the project's: read those too.
+        if not defined_in_project(klass) and klass.__module__ != view_class.__module__:
+            continue
         for name, value in vars(klass).items():
             if name in seen or name in JUDGED_ELSEWHERE:
                 continue
@@ -197,7 +200,7 @@ def direct_lookups(func: Any) -> list[tuple[int, type[Model], str, str]]:
     found = function_node(func)
     if found is None:
         return []
-    filename, node = found
+    _, node = found
     namespace = getattr(func, "__globals__", {})
     return [
         (getattr(n, "lineno", node.lineno), model, path, _code(n))
@@ -245,6 +248,6 @@ def check_direct_lookups(**kwargs: Any) -> list[CheckMessage]:
     for routes in by_view.values():
         try:
             messages.extend(_lookups_of(routes))
-        except Exception:  # noqa: BLE001, S112 - never crash check on code under audit
+        except Exception:  # noqa: BLE001, S112, PERF203 - never crash check on code under audit
             continue
     return messages

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.urls import URLResolver
 
 from django_apisec.checks.registry import emit, warning
-from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.checks.views_audit.access import admits_anonymous
 from django_apisec.checks.views_audit.routes import (
     MAX_INCLUDE_DEPTH,
@@ -24,6 +23,7 @@ from django_apisec.checks.views_audit.routes import (
     pattern_text,
     root_patterns,
 )
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

@@ -18,6 +18,7 @@ LIBRARY_PACKAGES = ("django_apisec", "django", "rest_framework")
 INSTALLED_DIRS = ("site-packages", "dist-packages")
 
 
+@functools.lru_cache(maxsize=4096)
 def _module_is_library(module_name: str) -> bool:
     top = module_name.partition(".")[0]
     if top in LIBRARY_PACKAGES or top in sys.stdlib_module_names:

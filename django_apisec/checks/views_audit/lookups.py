@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from rest_framework import serializers
 
 from django_apisec.checks.registry import emit, error
-from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes, first_per_view, names_of
 from django_apisec.checks.views_audit.serializers import looks_secret
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage

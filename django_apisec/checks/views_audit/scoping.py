@@ -26,11 +26,10 @@ from rest_framework.relations import RelatedField
 from rest_framework.request import Request
 
 from django_apisec.checks.registry import emit, error, warning
-from django_apisec.checks.views_audit.suppressions import audit_check
-from django_apisec.checks.views_audit.access import user_model
 from django_apisec.checks.views_audit.locations import defined_in_project
-from django_apisec.checks.views_audit.ownership_map import owner_path
+from django_apisec.checks.views_audit.ownership_map import owner_path, user_model
 from django_apisec.checks.views_audit.routes import ViewRoute, distinct_behaviours, drf_routes
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -128,8 +127,8 @@ def build_view(view_route: ViewRoute, method: str, user: Any) -> Any:
     view.format_kwarg = None
     view.headers = {}
     if view_route.actions is not None:
-        view.action_map = view_route.actions
-        view.action = view_route.actions.get(method)
+        view.action_map = view_route.actions  # type: ignore[attr-defined]
+        view.action = view_route.actions.get(method)  # type: ignore[attr-defined]
     return view
 
 
@@ -151,7 +150,7 @@ def for_two_users(build: Callable[[Any], Any]) -> tuple[Any, Any]:
         try:
             with no_database():
                 results.append(build(synthetic_user(index)))
-        except CouldNotVerify:
+        except CouldNotVerify:  # noqa: PERF203 - two iterations; each failure is a reason
             raise
         except DatabaseTouched as exc:
             raise CouldNotVerify("it queries the database") from exc
@@ -283,10 +282,11 @@ def _writable_relations(serializer: Any) -> dict[str, Any]:
     child = getattr(serializer, "child", serializer)
     relations = {}
     for name, field in child.fields.items():
-        relation = getattr(field, "child_relation", field)
+        relation: Any = getattr(field, "child_relation", field)
         if field.read_only or not isinstance(relation, RelatedField):
             continue
-        if relation.queryset is not None:
+        # The attribute as set on the field (getattr on the class would be the manager's).
+        if vars(relation).get("queryset") is not None:
             relations[name] = relation
     return relations
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from rest_framework import serializers
 
 from django_apisec.checks.registry import emit, error, warning
-from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.checks.views_audit.access import owner_fields
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes, first_per_view, names_of
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         "Run django_apisec's deploy checks and views audit. Exit 0: nothing at or above "
         "--fail-level; 1: findings; 2: usage error."
     )
-    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's own attribute type
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         """``--format``, ``--fail-level``, ``--baseline``, ``--output``, ``--models``."""
