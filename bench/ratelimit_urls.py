@@ -1,7 +1,7 @@
 """The testproject's URLs plus one plain Django view behind django-ratelimit (for the benchmarks).
 
 The view is limited the way django_apisec documents for non-DRF views: our client key
-(``django_apisec.request.client_ip.ratelimit_key``) and the ``anon`` rate of
+(``django_apisec.request.addresses.ratelimit_key``) and the ``anon`` rate of
 ``DEFAULT_THROTTLE_RATES``.
 """
 
@@ -14,7 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 @ratelimit(
     group="anon",
-    key="django_apisec.request.client_ip.ratelimit_key",
+    key="django_apisec.request.addresses.ratelimit_key",
     rate="django_apisec.abuse.throttling.ratelimit_rate",
     block=False,
 )

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+__all__ = ["TokenFamily"]
+
 
 class TokenFamily(models.Model):
     """A login session: the chain of refresh tokens issued from one login.

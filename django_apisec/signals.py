@@ -7,9 +7,21 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
+__all__ = [
+    "account_locked",
+    "account_unlocked",
+    "lockout_reset",
+    "login_failed",
+    "login_succeeded_after_failures",
+    "owner_bypass_used",
+    "refresh_token_reused",
+    "security_event",
+    "sessions_revoked",
+]
+
 #: An ownership bypass policy let a request see objects it does not own.
 #: Arguments: ``request`` (the DRF request), ``view`` (the view instance), ``policy`` (the
-#: :class:`~django_apisec.ownership.mixins.OwnerBypass` instance that applied), ``user``.
+#: :class:`~django_apisec.ownership.OwnerBypass` instance that applied), ``user``.
 owner_bypass_used = Signal()
 
 #: A refresh token that had already been rotated was presented again: its whole token family (the
@@ -25,12 +37,12 @@ refresh_token_reused = Signal()
 #: ``"reuse"`` or a caller's own reason).
 sessions_revoked = Signal()
 
-#: A security event was recorded (see :func:`django_apisec.observability.events.record`); sent
+#: A security event was recorded (see :func:`django_apisec.observability.record`); sent
 #: after the log record is written. Arguments: ``event`` (the
-#: :class:`~django_apisec.observability.events.SecurityEvent`:
+#: :class:`~django_apisec.observability.SecurityEvent`:
 #: ``type``, ``outcome``, ``time``, ``request_id``, ``client_ip``, ``user_id``, ``path``,
 #: ``method``, ``fields``), ``request`` (the request or ``None``), ``user`` (the user the event is
-#: about, or ``None``). The sender is :class:`~django_apisec.observability.events.SecurityEvent`.
+#: about, or ``None``). The sender is :class:`~django_apisec.observability.SecurityEvent`.
 security_event = Signal()
 
 #: A login attempt reached the password check and failed (it was counted).

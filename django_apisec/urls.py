@@ -9,6 +9,8 @@ from django.urls import path
 
 from django_apisec.jwt import views
 
+__all__ = ["app_name", "urlpatterns"]
+
 app_name = "apisec_auth"
 
 urlpatterns = [

@@ -23,6 +23,13 @@ def _list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _int(name, default):
+    """An integer from the environment; a value that is not one is passed on as text, so that
+    ``manage.py check`` reports it (apisec.E6xx) instead of settings.py crashing on import."""
+    value = os.environ.get(name, str(default)).strip()
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
 def _development_secret(name):
     """A random secret generated once per checkout, kept out of git; development only."""
     path = BASE_DIR / ".dev-secrets.json"
@@ -117,7 +124,7 @@ REST_FRAMEWORK = {
 }
 
 # Failed logins of one account before it locks (django_apisec.abuse.lockout).
-APISEC_LOCKOUT_THRESHOLD = int(os.environ.get("APISEC_LOCKOUT_THRESHOLD", "5"))
+APISEC_LOCKOUT_THRESHOLD = _int("APISEC_LOCKOUT_THRESHOLD", 5)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "django_apisec testproject",

@@ -1,7 +1,7 @@
 """URLs of the reference deployment.
 
 The admin login is a plain Django view: django-ratelimit limits its POSTs per client (the same
-bucket as the API's throttles, ``django_apisec.request.client_ip.ratelimit_key``) at the
+bucket as the API's throttles, ``django_apisec.request.addresses.ratelimit_key``) at the
 ``login_ip`` rate of ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``, answering 429 with
 ``Retry-After`` (not django-ratelimit's bare 403), and 503 when the cache is down (never a 500). The
 account lockout applies as well: the admin calls ``authenticate()``.
@@ -21,7 +21,7 @@ logger = logging.getLogger("django_apisec.abuse.limiter")
 
 ADMIN_LOGIN_LIMIT = {
     "group": "login_ip",
-    "key": "django_apisec.request.client_ip.ratelimit_key",
+    "key": "django_apisec.request.addresses.ratelimit_key",
     "rate": "django_apisec.abuse.throttling.ratelimit_rate",
     "method": "POST",
 }

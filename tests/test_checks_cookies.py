@@ -9,8 +9,8 @@ import pytest
 from django.test import override_settings
 from django.utils.translation import gettext_lazy
 
+from django_apisec import dotted_paths
 from django_apisec.checks import cookies
-from django_apisec.hardening import middleware_stack as middleware_order
 from tests.checks_support import each_insecure_setting_alone, ids_of
 
 BREAKING_TABLE: list[Any] = [
@@ -40,10 +40,10 @@ def test_session_cookie_not_judged_without_sessions() -> None:
         "SESSION_COOKIE_SAMESITE": "None",
         "SESSION_COOKIE_NAME": "sessionid",
     }
-    middleware = [middleware_order.SECURITY_MIDDLEWARE]
+    middleware = [dotted_paths.SECURITY_MIDDLEWARE]
     with mock.patch.object(cookies.apps, "is_installed", return_value=False):
         unused = ids_of(MIDDLEWARE=middleware, **insecure)
-        used = ids_of(MIDDLEWARE=[*middleware, cookies.SESSION_MIDDLEWARE], **insecure)
+        used = ids_of(MIDDLEWARE=[*middleware, dotted_paths.SESSION_MIDDLEWARE], **insecure)
     assert {"apisec.E008", "apisec.E010", "apisec.E011"} & unused == set()
     assert {"apisec.E008", "apisec.E010", "apisec.E011"} <= used
 

@@ -18,6 +18,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
+from django_apisec import dotted_paths
 from django_apisec.checks import drf, drf_limits
 from django_apisec.checks import settings as settings_checks
 from django_apisec.checks.registry import MESSAGES
@@ -341,8 +342,8 @@ def test_switched_off_throttles(throttles: list[Any], rates: Any, flagged: bool)
         (RaisingPagination, {"PAGE_SIZE": 10}, [], []),
         (HandRolledPagination, {}, [], []),
         ("no.such.Pagination", {}, [], []),
-        (drf_limits.APISEC_PAGINATION, {"PAGE_SIZE": 10}, [], []),
-        (drf_limits.APISEC_PAGINATION, {}, ["apisec.E107"], []),
+        (dotted_paths.BOUNDED_PAGINATION, {"PAGE_SIZE": 10}, [], []),
+        (dotted_paths.BOUNDED_PAGINATION, {}, ["apisec.E107"], []),
     ],
 )
 def test_pagination_classes(
@@ -359,7 +360,7 @@ def test_pagination_classes(
 )
 def test_bounded_pagination_setting(bound: Any, flagged: bool) -> None:
     # An unusable bound is the setting's error (E609), never E108: ?page_size= is then ignored.
-    config = {"DEFAULT_PAGINATION_CLASS": drf_limits.APISEC_PAGINATION, "PAGE_SIZE": 10}
+    config = {"DEFAULT_PAGINATION_CLASS": dotted_paths.BOUNDED_PAGINATION, "PAGE_SIZE": 10}
     with override_settings(REST_FRAMEWORK=config, APISEC_MAX_PAGE_SIZE=bound):
         assert drf_limits.check_page_size_bound() == []
         ids = [m.id for m in settings_checks.check_settings_usable()]

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 
+from django_apisec import dotted_paths
 from django_apisec.checks import headers
 from django_apisec.hardening import middleware_stack as middleware_order
 from tests.checks_support import each_insecure_setting_alone
@@ -38,8 +39,8 @@ NEEDS_BUILTIN_CSP = pytest.mark.skipif(
 )
 
 BREAKING_TABLE: list[Any] = [
-    ({"MIDDLEWARE": without(middleware_order.SECURITY_MIDDLEWARE)}, "apisec.E016"),
-    ({"MIDDLEWARE": without(middleware_order.XFRAME_MIDDLEWARE)}, "apisec.E017"),
+    ({"MIDDLEWARE": without(dotted_paths.SECURITY_MIDDLEWARE)}, "apisec.E016"),
+    ({"MIDDLEWARE": without(dotted_paths.XFRAME_MIDDLEWARE)}, "apisec.E017"),
     ({"X_FRAME_OPTIONS": "ALLOW-FROM https://evil.example"}, "apisec.E017"),
     ({"X_FRAME_OPTIONS": "SAMEORIGIN"}, "apisec.W018"),
     ({"SECURE_CONTENT_TYPE_NOSNIFF": False}, "apisec.E019"),
@@ -57,7 +58,7 @@ BREAKING_TABLE: list[Any] = [
     pytest.param(
         {
             "MIDDLEWARE": replaced(
-                middleware_order.DJANGO_CSP_MIDDLEWARE, middleware_order.APISEC_CSP_MIDDLEWARE
+                dotted_paths.DJANGO_CSP_MIDDLEWARE, dotted_paths.CSP_BACKPORT_MIDDLEWARE
             )
         },
         "apisec.W024",
@@ -69,7 +70,7 @@ test_each_insecure_setting_alone = each_insecure_setting_alone(BREAKING_TABLE)
 
 
 def test_x_frame_options_of_another_type() -> None:
-    middleware = [middleware_order.XFRAME_MIDDLEWARE]
+    middleware = [dotted_paths.XFRAME_MIDDLEWARE]
     with override_settings(MIDDLEWARE=middleware, X_FRAME_OPTIONS=None):
         (message,) = headers.check_x_frame_options()
         assert headers.check_x_frame_options_deny() == []
@@ -77,7 +78,7 @@ def test_x_frame_options_of_another_type() -> None:
 
 
 def test_x_frame_options_lower_case_is_valid() -> None:
-    with override_settings(MIDDLEWARE=[middleware_order.XFRAME_MIDDLEWARE], X_FRAME_OPTIONS="deny"):
+    with override_settings(MIDDLEWARE=[dotted_paths.XFRAME_MIDDLEWARE], X_FRAME_OPTIONS="deny"):
         assert headers.check_x_frame_options() == []
 
 
@@ -124,7 +125,7 @@ def test_cross_origin_opener_policy_values(value: object, warned: bool) -> None:
 def csp_settings(**overrides: Any) -> dict[str, Any]:
     """Settings with this Django's CSP middleware and a strict policy."""
     return {
-        "MIDDLEWARE": [middleware_order.SECURITY_MIDDLEWARE, middleware_order.csp_middleware()],
+        "MIDDLEWARE": [dotted_paths.SECURITY_MIDDLEWARE, middleware_order.csp_middleware()],
         "SECURE_CSP": {"default-src": ["'self'"]},
         **overrides,
     }
@@ -185,7 +186,7 @@ def test_unsafe_sources_are_listed() -> None:
 
 @pytest.mark.parametrize("builtin", [True, False])
 def test_backport_middleware_by_django_version(builtin: bool) -> None:
-    middleware = [middleware_order.APISEC_CSP_MIDDLEWARE]
+    middleware = [dotted_paths.CSP_BACKPORT_MIDDLEWARE]
     with (
         mock.patch.object(middleware_order, "django_has_builtin_csp", return_value=builtin),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
@@ -196,13 +197,13 @@ def test_backport_middleware_by_django_version(builtin: bool) -> None:
 
 
 def test_djangos_middleware_path_is_no_policy_on_django_5() -> None:
-    middleware = [middleware_order.DJANGO_CSP_MIDDLEWARE]
+    middleware = [dotted_paths.DJANGO_CSP_MIDDLEWARE]
     with (
         mock.patch.object(middleware_order, "django_has_builtin_csp", return_value=False),
         override_settings(MIDDLEWARE=middleware, SECURE_CSP={"default-src": ["'self'"]}),
     ):
         (message,) = headers.check_csp_present()
-    assert middleware_order.APISEC_CSP_MIDDLEWARE in message.msg
+    assert dotted_paths.CSP_BACKPORT_MIDDLEWARE in message.msg
 
 
 def test_unusual_values_in_a_csp_policy_never_crash() -> None:

@@ -17,15 +17,15 @@ from django.contrib.auth.hashers import (
 from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.test import override_settings
 
+from django_apisec import dotted_paths
 from django_apisec.checks import passwords
-from django_apisec.hardening import profiles
 from tests.checks_support import each_insecure_setting_alone, ids_of, run_core
 
 if TYPE_CHECKING:
     from tests.conftest import DeployIds
 
 HERE = __name__
-ARGON2 = profiles.ARGON2_HASHER
+ARGON2 = dotted_paths.ARGON2_HASHER
 MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
 MIN_LENGTH = "django.contrib.auth.password_validation.MinimumLengthValidator"
 COMMON = "django.contrib.auth.password_validation.CommonPasswordValidator"

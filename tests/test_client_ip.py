@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.request import Request
 
-from django_apisec.request.client_ip import (
+from django_apisec.request.addresses import (
     UNKNOWN,
     client_ip,
     parse_ip,

@@ -531,6 +531,12 @@ ROWS = [
         "apisec.E311",
         {"CORS_ALLOWED_ORIGINS": ["http://localhost:3000"]},
     ),
+    # The testproject passes a non-number from the environment on, for the check to report.
+    Row(
+        "APISEC_LOCKOUT_THRESHOLD=abc in the environment",
+        "apisec.E610",
+        env={"APISEC_LOCKOUT_THRESHOLD": "abc"},
+    ),
 ]
 
 

@@ -12,6 +12,16 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
+from django_apisec.dotted_paths import (
+    API_SECURITY_MIDDLEWARE,
+    AUTH_MIDDLEWARE,
+    CORS_MIDDLEWARE,
+    CSRF_MIDDLEWARE,
+    DJANGO_CSP_MIDDLEWARE,
+    SECURITY_MIDDLEWARE,
+    XFRAME_MIDDLEWARE,
+)
+from django_apisec.dotted_paths import CSP_BACKPORT_MIDDLEWARE as APISEC_CSP_MIDDLEWARE
 from django_apisec.hardening import profiles
 from django_apisec.hardening.apply import (
     ENVIRONMENT,
@@ -21,18 +31,7 @@ from django_apisec.hardening.apply import (
     development_jwt_signing_key,
     harden,
 )
-from django_apisec.hardening.middleware_stack import (
-    API_SECURITY_MIDDLEWARE,
-    APISEC_CSP_MIDDLEWARE,
-    AUTH_MIDDLEWARE,
-    CORS_MIDDLEWARE,
-    CSRF_MIDDLEWARE,
-    DEFAULT_MIDDLEWARE,
-    DJANGO_CSP_MIDDLEWARE,
-    SECURITY_MIDDLEWARE,
-    XFRAME_MIDDLEWARE,
-    csp_middleware,
-)
+from django_apisec.hardening.middleware_stack import DEFAULT_MIDDLEWARE, csp_middleware
 from django_apisec.hardening.profiles import GOVERNED_SETTINGS, ONE_YEAR, SECRET_SETTINGS
 
 SECRET = "env-secret-key-" + "s" * 60

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
+from django_apisec import dotted_paths
 from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.checks import abuse
 
@@ -25,7 +26,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def test_production_settings_enforce_the_lockout(production_settings: dict[str, Any]) -> None:
-    assert production_settings["AUTHENTICATION_BACKENDS"] == [abuse.LOCKOUT_BACKEND]
+    assert production_settings["AUTHENTICATION_BACKENDS"] == [dotted_paths.LOCKOUT_BACKEND]
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ def test_each_insecure_lockout_setting_alone(
     "backends",
     [
         [f"{__name__}.ProjectLockoutBackend"],
-        [MODEL_BACKEND, abuse.LOCKOUT_BACKEND],
+        [MODEL_BACKEND, dotted_paths.LOCKOUT_BACKEND],
         ("django_apisec.abuse.backends.LockoutModelBackend",),
     ],
 )
@@ -76,7 +77,7 @@ def test_anything_but_open_is_closed(policy: object) -> None:
         [None, 3, ModelBackend],
         [f"{__name__}.MODEL_BACKEND"],  # importable, not a class
         gettext_lazy("django_apisec.abuse.backends.LockoutModelBackend"),
-        SimpleLazyObject(lambda: [abuse.LOCKOUT_BACKEND]),
+        SimpleLazyObject(lambda: [dotted_paths.LOCKOUT_BACKEND]),
         lambda: None,
     ],
 )

@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy
 
+from django_apisec import dotted_paths
 from django_apisec.hardening import middleware_stack as middleware_order
 from django_apisec.http.csp import ContentSecurityPolicyMiddleware, build_policy
 
@@ -56,7 +57,7 @@ def csp_stack() -> Iterator[None]:
     """Only our middleware, whatever the Django version, serving this module's views."""
     with override_settings(
         ROOT_URLCONF=__name__,
-        MIDDLEWARE=[middleware_order.APISEC_CSP_MIDDLEWARE],
+        MIDDLEWARE=[dotted_paths.CSP_BACKPORT_MIDDLEWARE],
         SECURE_CSP=POLICY,
         SECURE_CSP_REPORT_ONLY=REPORT_ONLY_POLICY,
     ):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from django_apisec.testing.server import redis_url
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def test_the_docs_edits_make_startproject_pass(project: Path) -> None:
         project,
         DJANGO_ALLOWED_HOSTS="api.example.com",
         # Never connected to by the checks.
-        REDIS_URL="redis://127.0.0.1:6379/0",
+        REDIS_URL=redis_url("deploy_checks"),
     )
     assert result.returncode == 0, result.stderr
     assert set(apisec_hints(result.stderr)) <= {"apisec.W037"}

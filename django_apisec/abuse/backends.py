@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+__all__ = ["LockoutModelBackend"]
+
+
 class LockoutModelBackend(ModelBackend):
-    """``ModelBackend`` with per-account lockout (see :mod:`django_apisec.abuse.lockout`)."""
+    """``ModelBackend`` with per-account lockout (see ``django_apisec.abuse.lockout``)."""
 
     def authenticate(
         self,

@@ -86,7 +86,7 @@ class TrustedDeviceMiddleware:
     """Sets the trusted-device cookie after a successful login through ``authenticate()``.
 
     Add ``"django_apisec.abuse.devices.TrustedDeviceMiddleware"`` to ``MIDDLEWARE`` (anywhere after
-    ``SecurityMiddleware``); a login view may call :func:`set_cookie` itself instead.
+    ``SecurityMiddleware``); a login view may call ``set_cookie()`` itself instead.
     """
 
     sync_capable = True

@@ -42,7 +42,7 @@ from django_apisec.abuse.limiter import (
 from django_apisec.abuse.usernames import canonical_username
 from django_apisec.conf import apisec_settings
 from django_apisec.observability import events
-from django_apisec.request.client_ip import client_ip
+from django_apisec.request.addresses import client_ip
 
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache

@@ -3,7 +3,7 @@
 Each decision is one atomic hit on the limiter (:mod:`django_apisec.abuse.limiter`). Rates are read
 at call time from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (DRF's own throttles copy them at
 import, so ``override_settings`` cannot reach them). Clients are identified by
-:func:`~django_apisec.request.client_ip.rate_bucket_ip`, never by a header a client controls.
+:func:`~django_apisec.request.addresses.rate_bucket_ip`, never by a header a client controls.
 
 A 429 carries ``Retry-After`` and the ``RateLimit-Policy`` / ``RateLimit`` fields of
 draft-ietf-httpapi-ratelimit-headers-10 (the exception handler adds them from the decisions
@@ -21,7 +21,7 @@ from rest_framework.throttling import BaseThrottle
 
 from django_apisec.abuse import devices, limiter
 from django_apisec.abuse.usernames import canonical_username, submitted_username
-from django_apisec.request.client_ip import client_ip, rate_bucket_ip
+from django_apisec.request.addresses import client_ip, rate_bucket_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -47,10 +47,10 @@ def django_request(request: Any) -> HttpRequest:
 
 
 class RateThrottle(BaseThrottle):
-    """Base: one limiter hit per request for the bucket :meth:`get_bucket` names.
+    """Base: one limiter hit per request for the bucket ``get_bucket()`` names.
 
     Subclasses set ``scope`` (the key of the rate in ``DEFAULT_THROTTLE_RATES``) and implement
-    :meth:`get_bucket`. ``failure_policy`` (``"open"`` / ``"closed"``) overrides
+    ``get_bucket()``. ``failure_policy`` (``"open"`` / ``"closed"``) overrides
     ``APISEC_FAILURE_POLICY`` for this class.
     """
 
@@ -75,7 +75,7 @@ class RateThrottle(BaseThrottle):
         raise NotImplementedError
 
     def get_ident(self, request: Request) -> str:
-        """The client's address by :func:`~django_apisec.request.client_ip.client_ip`, not DRF's."""
+        """The client's address by :func:`~django_apisec.request.addresses.client_ip`, not DRF's."""
         return client_ip(request)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
@@ -220,7 +220,7 @@ def ratelimit_headers(request: Any) -> dict[str, str]:
 def ratelimit_rate(group: str, request: Any) -> str | None:  # noqa: ARG001 (django-ratelimit's signature)
     """A django-ratelimit ``rate``: the rate of the scope named by ``group``, read now.
 
-    ``@ratelimit(group="login_ip", key="django_apisec.request.client_ip.ratelimit_key",
+    ``@ratelimit(group="login_ip", key="django_apisec.request.addresses.ratelimit_key",
     rate="django_apisec.abuse.throttling.ratelimit_rate")`` limits a plain Django view at the
     same rate as the DRF throttle of that scope; ``None`` (no rate) means no limit.
     """

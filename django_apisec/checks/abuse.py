@@ -18,6 +18,7 @@ from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.throttling import RateThrottle, throttle_rates
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 from django_apisec.conf import apisec_settings
+from django_apisec.dotted_paths import LOCKOUT_BACKEND
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -71,7 +72,7 @@ E414 = error(
     "apisec.E414",
     "No backend in AUTHENTICATION_BACKENDS enforces the account lockout: authenticate() (the "
     "admin, every login view) checks any number of password guesses per account.",
-    "Put 'django_apisec.abuse.backends.LockoutModelBackend' in AUTHENTICATION_BACKENDS instead of "
+    f"Put '{LOCKOUT_BACKEND}' in AUTHENTICATION_BACKENDS instead of "
     "'django.contrib.auth.backends.ModelBackend' (harden() does this when the project sets none).",
 )
 E415 = error(
@@ -82,7 +83,6 @@ E415 = error(
     "'60/min' (harden() fills 'anon' and 'user').",
 )
 
-LOCKOUT_BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
 FILE_BASED = "django.core.cache.backends.filebased.FileBasedCache"

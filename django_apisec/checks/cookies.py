@@ -15,6 +15,7 @@ from django.conf import settings
 
 from django_apisec.checks.core import installed_middleware
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
+from django_apisec.dotted_paths import SESSION_MIDDLEWARE
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -69,7 +70,6 @@ W015 = warning(
     "Set LANGUAGE_COOKIE_SECURE = True.",
 )
 
-SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 COOKIE_PREFIXES = ("__Host-", "__Secure-")
 
 

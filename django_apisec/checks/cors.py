@@ -18,6 +18,7 @@ from django.conf import settings
 
 from django_apisec.checks.registry import deploy_check, emit, error, warning
 from django_apisec.conf import apisec_settings
+from django_apisec.dotted_paths import COMMON_MIDDLEWARE, CORS_MIDDLEWARE
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -103,10 +104,9 @@ E311 = error(
     "not match 'http://'); http://localhost origins belong to the development profile only.",
 )
 
-CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 # Middleware that can answer a request themselves, before an inner CorsMiddleware would run.
 ANSWERING_MIDDLEWARE = (
-    "django.middleware.common.CommonMiddleware",
+    COMMON_MIDDLEWARE,
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -25,6 +25,7 @@ from django_apisec.checks.introspection import (
     rest_framework_setting,
 )
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
+from django_apisec.dotted_paths import BROWSABLE_API_RENDERER, EXCEPTION_HANDLER, PUBLIC_DECORATOR
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -35,7 +36,7 @@ E101 = error(
     "own permission_classes is open to anonymous clients.",
     "Set REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = "
     "['rest_framework.permissions.IsAuthenticated'] and mark the few public views with "
-    "@django_apisec.ownership.permissions.public.",
+    f"@{PUBLIC_DECORATOR}.",
 )
 W102 = warning(
     "apisec.W102",
@@ -63,8 +64,7 @@ W111 = warning(
     "apisec.W111",
     "REST_FRAMEWORK['EXCEPTION_HANDLER'] is {name}, not django_apisec's: error responses have "
     "no stable shape and unhandled exceptions fall through to Django's 500 page.",
-    "Set REST_FRAMEWORK['EXCEPTION_HANDLER'] = "
-    "'django_apisec.http.exception_handler.exception_handler', "
+    f"Set REST_FRAMEWORK['EXCEPTION_HANDLER'] = '{EXCEPTION_HANDLER}', "
     "or call it from your own handler.",
 )
 E112 = error(
@@ -77,10 +77,8 @@ E112 = error(
 ALLOW_ANY = "rest_framework.permissions.AllowAny"
 OR_OPERATOR = "rest_framework.permissions.OR"
 AND_OPERATOR = "rest_framework.permissions.AND"
-BROWSABLE_API_RENDERER = "rest_framework.renderers.BrowsableAPIRenderer"
 BASIC_AUTHENTICATION = "rest_framework.authentication.BasicAuthentication"
 TOKEN_AUTHENTICATION = "rest_framework.authentication.TokenAuthentication"  # noqa: S105
-APISEC_EXCEPTION_HANDLER = "django_apisec.http.exception_handler.exception_handler"
 
 
 def allows_anyone(permission: Any) -> bool:
@@ -152,7 +150,7 @@ def check_exception_handler(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W111: django_apisec's exception handler shapes API errors."""
     value = rest_framework_setting("EXCEPTION_HANDLER")
     name = str(value) if isinstance(value, (str, Promise)) else dotted_name(value)
-    return [] if name == APISEC_EXCEPTION_HANDLER else [emit(W111, name=name)]
+    return [] if name == EXCEPTION_HANDLER else [emit(W111, name=name)]
 
 
 def _import_problems(name: str, value: Any) -> list[str]:

@@ -23,6 +23,7 @@ from django_apisec.checks.introspection import (
     rest_framework_setting,
 )
 from django_apisec.checks.registry import config_check, deploy_check, emit, error
+from django_apisec.dotted_paths import BOUNDED_PAGINATION
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -53,8 +54,8 @@ E106 = error(
     "apisec.E106",
     "REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS'] is not set: list endpoints return every row in "
     "one response (unbounded resource consumption).",
-    "Set REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS'] = "
-    "'django_apisec.http.pagination.BoundedPageNumberPagination' and REST_FRAMEWORK['PAGE_SIZE'].",
+    f"Set REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS'] = '{BOUNDED_PAGINATION}' and "
+    "REST_FRAMEWORK['PAGE_SIZE'].",
 )
 E107 = error(
     "apisec.E107",
@@ -67,8 +68,7 @@ E108 = error(
     "The default pagination class {name} lets clients choose the page size with "
     "?{param}= but sets no {bound}: a client can ask for every row in one page.",
     "Set {bound} on the pagination class to a positive integer, or use "
-    "'django_apisec.http.pagination.BoundedPageNumberPagination' with APISEC_MAX_PAGE_SIZE (a "
-    "positive integer, default 100).",
+    f"'{BOUNDED_PAGINATION}' with APISEC_MAX_PAGE_SIZE (a positive integer, default 100).",
 )
 E113 = error(
     "apisec.E113",
@@ -84,7 +84,6 @@ SIMPLE_RATE_THROTTLE = "rest_framework.throttling.SimpleRateThrottle"
 PAGE_NUMBER_PAGINATION = "rest_framework.pagination.PageNumberPagination"
 LIMIT_OFFSET_PAGINATION = "rest_framework.pagination.LimitOffsetPagination"
 CURSOR_PAGINATION = "rest_framework.pagination.CursorPagination"
-APISEC_PAGINATION = "django_apisec.http.pagination.BoundedPageNumberPagination"
 
 
 def _rate_throttles() -> list[type[Any]]:
@@ -224,7 +223,7 @@ def check_page_size_bound(**_kwargs: Any) -> list[CheckMessage]:
     # DRF caps with `if cutoff:`, so 0 means no cap at all.
     if param is UNKNOWN or not param or bound is UNKNOWN or bound:
         return []
-    if bound is None and defined_by(paginator, "get_page_size") == APISEC_PAGINATION:
+    if bound is None and defined_by(paginator, "get_page_size") == BOUNDED_PAGINATION:
         # Ours ignores ?page_size= when its bound is unusable (apisec.E609 reports the setting).
         return []
     return [emit(E108, name=dotted_name(paginator), param=param, bound=bound_attribute)]

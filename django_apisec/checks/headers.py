@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from django_apisec import dotted_paths
 from django_apisec.checks.core import installed_middleware
 from django_apisec.checks.registry import deploy_check, emit, error, warning
 from django_apisec.hardening import middleware_stack
@@ -76,8 +77,8 @@ W024 = warning(
     "apisec.W024",
     "MIDDLEWARE uses django_apisec's CSP backport on a Django that ships its own CSP "
     "middleware: nonces and per-view overrides (csp_override) do not work with it.",
-    "Replace 'django_apisec.http.csp.ContentSecurityPolicyMiddleware' with "
-    "'django.middleware.csp.ContentSecurityPolicyMiddleware'; SECURE_CSP stays as it is.",
+    f"Replace '{dotted_paths.CSP_BACKPORT_MIDDLEWARE}' with "
+    f"'{dotted_paths.DJANGO_CSP_MIDDLEWARE}'; SECURE_CSP stays as it is.",
 )
 
 DJANGO_CSP_PACKAGE_MIDDLEWARE = "csp.middleware.CSPMiddleware"  # django-csp, its own settings
@@ -90,7 +91,7 @@ CSP_SCRIPT_DIRECTIVES = ("default-src", "script-src")
 @deploy_check
 def check_security_middleware(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E016: SecurityMiddleware must be installed (it sends HSTS, nosniff, ...)."""
-    return [] if middleware_stack.SECURITY_MIDDLEWARE in installed_middleware() else [E016]
+    return [] if dotted_paths.SECURITY_MIDDLEWARE in installed_middleware() else [E016]
 
 
 def _x_frame_options() -> str | None:
@@ -102,7 +103,7 @@ def _x_frame_options() -> str | None:
 @deploy_check
 def check_x_frame_options(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E017: X-Frame-Options must be sent as DENY or SAMEORIGIN."""
-    if middleware_stack.XFRAME_MIDDLEWARE not in installed_middleware():
+    if dotted_paths.XFRAME_MIDDLEWARE not in installed_middleware():
         return [emit(E017, reason="XFrameOptionsMiddleware is not in MIDDLEWARE")]
     if _x_frame_options() not in VALID_X_FRAME_OPTIONS:
         value = getattr(settings, "X_FRAME_OPTIONS", "DENY")
@@ -114,7 +115,7 @@ def check_x_frame_options(**_kwargs: Any) -> list[CheckMessage]:
 @deploy_check
 def check_x_frame_options_deny(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W018: X-Frame-Options should be DENY rather than SAMEORIGIN."""
-    sent = middleware_stack.XFRAME_MIDDLEWARE in installed_middleware()
+    sent = dotted_paths.XFRAME_MIDDLEWARE in installed_middleware()
     return [W018] if sent and _x_frame_options() == "SAMEORIGIN" else []
 
 
@@ -162,7 +163,7 @@ def _csp_sent_by_settings() -> bool:
     middleware = installed_middleware()
     return (
         middleware_stack.csp_middleware() in middleware
-        or middleware_stack.APISEC_CSP_MIDDLEWARE in middleware
+        or dotted_paths.CSP_BACKPORT_MIDDLEWARE in middleware
     )
 
 
@@ -218,7 +219,7 @@ def check_csp_backport(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.W024: on Django 6.0+ use Django's CSP middleware, not our backport."""
     if (
         middleware_stack.django_has_builtin_csp()
-        and middleware_stack.APISEC_CSP_MIDDLEWARE in installed_middleware()
+        and dotted_paths.CSP_BACKPORT_MIDDLEWARE in installed_middleware()
     ):
         return [W024]
     return []

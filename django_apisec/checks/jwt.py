@@ -38,6 +38,7 @@ from django_apisec.checks.introspection import (
 )
 from django_apisec.checks.registry import deploy_check, emit, error, warning
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes
+from django_apisec.dotted_paths import AUTH_URLCONF, SESSION_AUTHENTICATION
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -68,7 +69,7 @@ E209 = error(
     "until it expires.",
     "Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS (then migrate) and set "
     "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] = SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] = True; or "
-    "remove simplejwt's views and use django_apisec.urls, whose token families rotate and "
+    f"remove simplejwt's views and use {AUTH_URLCONF}, whose token families rotate and "
     "revoke without them.",
 )
 W210 = warning(
@@ -77,7 +78,7 @@ W210 = warning(
     "SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] is off: one refresh token is valid for its whole "
     "lifetime, and a stolen one is never detected.",
     "Set SIMPLE_JWT['ROTATE_REFRESH_TOKENS'] = True and BLACKLIST_AFTER_ROTATION = True (the "
-    "token_blacklist app is installed); or use django_apisec.urls instead of simplejwt's views.",
+    f"token_blacklist app is installed); or use {AUTH_URLCONF} instead of simplejwt's views.",
 )
 W211 = warning(
     "apisec.W211",
@@ -110,8 +111,7 @@ W215 = warning(
     "issued before a password change stay valid until they expire.",
     "Set SIMPLE_JWT['CHECK_REVOKE_TOKEN'] = True (access tokens then carry a hash of the "
     "password hash, and a password change revokes them); or authenticate with "
-    "django_apisec.jwt.authentication.JWTSessionAuthentication, whose sessions a password change "
-    "revokes.",
+    f"{SESSION_AUTHENTICATION}, whose sessions a password change revokes.",
 )
 
 SIMPLEJWT = "rest_framework_simplejwt"
@@ -123,7 +123,6 @@ TOKEN_VIEW = "rest_framework_simplejwt.views.TokenViewBase"  # noqa: S105
 AUTHENTICATION_MODULE = "rest_framework_simplejwt.authentication"
 JWT_AUTHENTICATION = f"{AUTHENTICATION_MODULE}.JWTAuthentication"
 STATELESS_AUTHENTICATION = f"{AUTHENTICATION_MODULE}.JWTStatelessUserAuthentication"
-SESSION_AUTHENTICATION = "django_apisec.jwt.authentication.JWTSessionAuthentication"
 MAX_ACCESS_SECONDS = 3600
 WARN_ACCESS_SECONDS = 15 * 60
 MAX_REFRESH_SECONDS = 30 * 86400

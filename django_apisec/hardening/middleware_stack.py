@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import django
 
-SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
-CORS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
-CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
-AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
-XFRAME_MIDDLEWARE = "django.middleware.clickjacking.XFrameOptionsMiddleware"
-DJANGO_CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
-APISEC_CSP_MIDDLEWARE = "django_apisec.http.csp.ContentSecurityPolicyMiddleware"
-API_SECURITY_MIDDLEWARE = "django_apisec.http.middleware.ApiSecurityMiddleware"
+from django_apisec.dotted_paths import (
+    API_SECURITY_MIDDLEWARE,
+    AUTH_MIDDLEWARE,
+    COMMON_MIDDLEWARE,
+    CORS_MIDDLEWARE,
+    CSP_BACKPORT_MIDDLEWARE,
+    CSRF_MIDDLEWARE,
+    DJANGO_CSP_MIDDLEWARE,
+    MESSAGE_MIDDLEWARE,
+    SECURITY_MIDDLEWARE,
+    SESSION_MIDDLEWARE,
+    XFRAME_MIDDLEWARE,
+)
 
 # startproject's stack, used when the project defines no MIDDLEWARE at all.
 DEFAULT_MIDDLEWARE = [
     SECURITY_MIDDLEWARE,
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    SESSION_MIDDLEWARE,
+    COMMON_MIDDLEWARE,
     CSRF_MIDDLEWARE,
     AUTH_MIDDLEWARE,
-    "django.contrib.messages.middleware.MessageMiddleware",
+    MESSAGE_MIDDLEWARE,
     XFRAME_MIDDLEWARE,
 ]
 
@@ -36,7 +41,7 @@ def django_has_builtin_csp() -> bool:
 
 def csp_middleware() -> str:
     """The CSP middleware for this Django: Django's own where it exists, ours on 5.2."""
-    return DJANGO_CSP_MIDDLEWARE if django_has_builtin_csp() else APISEC_CSP_MIDDLEWARE
+    return DJANGO_CSP_MIDDLEWARE if django_has_builtin_csp() else CSP_BACKPORT_MIDDLEWARE
 
 
 def ordered_middleware(middleware: list[str]) -> list[str]:
@@ -49,7 +54,7 @@ def ordered_middleware(middleware: list[str]) -> list[str]:
     (which never overwrites one), and it bounds the body before anything reads it.
     """
     head = [SECURITY_MIDDLEWARE, CORS_MIDDLEWARE, csp_middleware(), API_SECURITY_MIDDLEWARE]
-    replaced = {*head, DJANGO_CSP_MIDDLEWARE, APISEC_CSP_MIDDLEWARE}
+    replaced = {*head, DJANGO_CSP_MIDDLEWARE, CSP_BACKPORT_MIDDLEWARE}
     rest = [entry for entry in middleware if entry not in replaced]
     if CSRF_MIDDLEWARE not in rest:
         at = rest.index(AUTH_MIDDLEWARE) if AUTH_MIDDLEWARE in rest else len(rest)

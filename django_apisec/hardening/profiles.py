@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django_apisec import dotted_paths
 from django_apisec.conf import parse_trusted_proxies
 from django_apisec.observability.formatting import default_logging
 
@@ -105,16 +106,14 @@ SECRET_SETTINGS = frozenset(
     {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "SIMPLE_JWT.SIGNING_KEY", "SIMPLE_JWT.VERIFYING_KEY"}
 )
 
-ARGON2_HASHER = "django.contrib.auth.hashers.Argon2PasswordHasher"
 PASSWORD_HASHERS = [
-    ARGON2_HASHER,
+    dotted_paths.ARGON2_HASHER,
     # Fallbacks only verify (and then upgrade) hashes created before Argon2 was first.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 MIN_PASSWORD_LENGTH = 12
-LOCKOUT_BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"
 
 
 def _cookie_name(namespace: Mapping[str, Any], prefix: str, base: str, production: bool) -> str:
@@ -172,7 +171,7 @@ def scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str,
         "PASSWORD_HASHERS": list(PASSWORD_HASHERS),
         # ModelBackend behind the lockout: every authenticate() (admin, login views) reserves
         # the attempt before the password hash is computed.
-        "AUTHENTICATION_BACKENDS": [LOCKOUT_BACKEND],
+        "AUTHENTICATION_BACKENDS": [dotted_paths.LOCKOUT_BACKEND],
         "AUTH_PASSWORD_VALIDATORS": [
             {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
             {
@@ -211,15 +210,13 @@ def rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> d
     """``REST_FRAMEWORK`` keys for the profile."""
     renderers = ["rest_framework.renderers.JSONRenderer"]
     if not production:
-        renderers.append("rest_framework.renderers.BrowsableAPIRenderer")
+        renderers.append(dotted_paths.BROWSABLE_API_RENDERER)
     defaults: dict[str, Any] = {
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "django_apisec.jwt.authentication.JWTSessionAuthentication"
-        ],
+        "DEFAULT_AUTHENTICATION_CLASSES": [dotted_paths.SESSION_AUTHENTICATION],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
-            "django_apisec.abuse.throttling.AnonRateThrottle",
-            "django_apisec.abuse.throttling.UserRateThrottle",
+            dotted_paths.ANON_RATE_THROTTLE,
+            dotted_paths.USER_RATE_THROTTLE,
         ],
         # login_ip / login_account: failed logins, for the JWT login view's throttles.
         "DEFAULT_THROTTLE_RATES": {
@@ -234,10 +231,10 @@ def rest_framework_defaults(namespace: Mapping[str, Any], production: bool) -> d
         # counts hops, not CIDRs: a deployment with two proxy hops sets it to 2 itself.
         "NUM_PROXIES": 1 if _trusted_proxies(namespace) else 0,
         "DEFAULT_RENDERER_CLASSES": renderers,
-        "DEFAULT_PARSER_CLASSES": ["django_apisec.http.parsers.JSONParser"],
-        "DEFAULT_PAGINATION_CLASS": "django_apisec.http.pagination.BoundedPageNumberPagination",
+        "DEFAULT_PARSER_CLASSES": [dotted_paths.JSON_PARSER],
+        "DEFAULT_PAGINATION_CLASS": dotted_paths.BOUNDED_PAGINATION,
         "PAGE_SIZE": 50,
-        "EXCEPTION_HANDLER": "django_apisec.http.exception_handler.exception_handler",
+        "EXCEPTION_HANDLER": dotted_paths.EXCEPTION_HANDLER,
         "TEST_REQUEST_DEFAULT_FORMAT": "json",
     }
     if has_app(namespace.get("INSTALLED_APPS") or (), "drf_spectacular"):

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
 
 
+__all__ = ["BoundedPageNumberPagination"]
+
+
 class BoundedPageNumberPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` pagination capped at ``APISEC_MAX_PAGE_SIZE``.
 

@@ -23,6 +23,8 @@ from django_apisec.conf import apisec_settings
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+__all__ = ["JSONLimitError", "JSONParser", "check_structure"]
+
 # JSON numbers outside a signed 64-bit integer fit no database column and no JavaScript number.
 MAX_INTEGER = 2**63 - 1
 MIN_INTEGER = -(2**63)

@@ -15,12 +15,34 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from django_apisec.request.client_ip import client_ip
+from django_apisec.request.addresses import client_ip
 from django_apisec.request.request_id import current_request_id, request_id
 from django_apisec.signals import security_event
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+__all__ = [
+    "ACCOUNT_LOCKED_OUT",
+    "ALLOWED",
+    "AUTHENTICATION_FAILED",
+    "AUTHENTICATION_SUCCEEDED",
+    "AUTHORIZATION_DENIED",
+    "BLOCKED",
+    "DENIED",
+    "EVENT_TYPES",
+    "FAILURE",
+    "INPUT_REJECTED",
+    "OWNER_BYPASS_USED",
+    "SECURITY_LOGGER",
+    "SUCCESS",
+    "THROTTLED",
+    "TOKEN_REUSED",
+    "VALIDATION_FAILED",
+    "SecurityEvent",
+    "field_names",
+    "record",
+]
 
 SECURITY_LOGGER = "django_apisec.security"
 logger = logging.getLogger(SECURITY_LOGGER)

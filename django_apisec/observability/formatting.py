@@ -14,9 +14,13 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
+from django_apisec import dotted_paths
+
+__all__ = ["JsonLinesFormatter", "default_logging"]
+
 FILTERS = {
-    "apisec_request_id": {"()": "django_apisec.request.request_id.RequestIdFilter"},
-    "apisec_redact": {"()": "django_apisec.observability.redaction.RedactingFilter"},
+    "apisec_request_id": {"()": dotted_paths.REQUEST_ID_FILTER},
+    "apisec_redact": {"()": dotted_paths.REDACTING_FILTER},
 }
 
 
@@ -70,9 +74,7 @@ def default_logging() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {name: dict(config) for name, config in FILTERS.items()},
-        "formatters": {
-            "apisec_json": {"()": "django_apisec.observability.formatting.JsonLinesFormatter"}
-        },
+        "formatters": {"apisec_json": {"()": dotted_paths.JSON_LINES_FORMATTER}},
         "handlers": {
             "apisec_stderr": dict(handler),
             "apisec_stderr_errors": {**handler, "level": "ERROR"},

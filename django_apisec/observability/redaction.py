@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+__all__ = ["REDACTED", "RedactingFilter", "is_sensitive_key", "redact_text", "redact_value"]
+
 REDACTED = "[REDACTED]"
 
 SENSITIVE_NAME = (

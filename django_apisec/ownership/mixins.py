@@ -33,6 +33,16 @@ if TYPE_CHECKING:
 
     from rest_framework.request import Request
 
+__all__ = [
+    "OwnedQuerysetMixin",
+    "OwnerBypass",
+    "OwnerPath",
+    "StaffMayRead",
+    "is_owned_by",
+    "owned_by",
+    "resolve_owner_path",
+]
+
 M = TypeVar("M", bound=Model)
 
 
@@ -142,7 +152,7 @@ def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:
 class OwnerBypass:
     """A policy that lets some requests see objects they do not own (never by default).
 
-    Subclasses implement :meth:`applies`. Every use sends ``owner_bypass_used`` and writes a
+    Subclasses implement ``applies()``. Every use sends ``owner_bypass_used`` and writes a
     security log record, so a bypass is never silent.
     """
 

@@ -13,6 +13,8 @@ from django_apisec.ownership.mixins import is_owned_by
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
+__all__ = ["IsOwner", "IsOwnerOrReadOnly", "OwnershipPermission", "ReadOnly", "is_public", "public"]
+
 PUBLIC_ATTRIBUTE = "apisec_public"
 
 V = TypeVar("V")

@@ -10,6 +10,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+__all__ = ["StrictFieldsMixin", "unexpected_keys"]
+
 UNKNOWN = "Unknown field."
 READ_ONLY = "This field is read-only."
 

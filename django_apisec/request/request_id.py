@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+__all__ = [
+    "RequestIdFilter",
+    "bind",
+    "current_request_id",
+    "is_valid_request_id",
+    "request_id",
+    "unbind",
+]
+
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 RESPONSE_HEADER = "X-Request-ID"
 # A client-chosen id lands in logs and headers: only a short, plain token is believed.

@@ -1,7 +1,7 @@
 """Helpers for test suites.
 
-* :func:`assert_owner_isolation` (``django_apisec.testing.ownership``): prove that a viewset never
-  lets one user reach another's object.
+* :func:`assert_owner_isolation`: prove that a viewset never lets one user reach another's
+  object.
 * ``django_apisec.testing.server``: the integration-server harness that this project's own tests
   and benchmarks start gunicorn with.
 
@@ -11,16 +11,21 @@ benchmark's driver, gunicorn's arbiter), where importing DRF's test client would
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from django_apisec import lazy_exports
 
 if TYPE_CHECKING:
     from django_apisec.testing.ownership import assert_owner_isolation
 
 __all__ = ["assert_owner_isolation"]
 
+_EXPORTS = {"assert_owner_isolation": "django_apisec.testing.ownership"}
 
-def __getattr__(name: str) -> Any:
-    if name == "assert_owner_isolation":
-        return importlib.import_module("django_apisec.testing.ownership").assert_owner_isolation
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> object:
+    return lazy_exports.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    return lazy_exports.names(globals(), _EXPORTS)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from django.db.models import Model
 
+__all__ = ["assert_owner_isolation"]
+
 DETAIL_METHODS = ("get", "put", "patch", "delete")
 
 

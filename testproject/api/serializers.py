@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from django_apisec.ownership.serializers import StrictFieldsMixin
+from django_apisec.ownership import StrictFieldsMixin
 from testproject.api.models import Note, Project, Task
 
 

@@ -4,8 +4,7 @@ from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec.ownership.mixins import OwnedQuerysetMixin
-from django_apisec.ownership.permissions import public
+from django_apisec.ownership import OwnedQuerysetMixin, public
 from testproject.api.models import Note, Project, Task
 from testproject.api.serializers import (
     NoteSerializer,

@@ -22,6 +22,7 @@ from django_apisec.checks.views_audit.routes import (
     names_of,
 )
 from django_apisec.checks.views_audit.suppressions import audit_check
+from django_apisec.dotted_paths import PUBLIC_DECORATOR
 from django_apisec.ownership.permissions import is_public
 
 if TYPE_CHECKING:
@@ -32,8 +33,7 @@ E501 = error(
     "{view} at {route} lets anonymous clients through every permission ({methods}) and is "
     "not marked public.",
     "Require authentication (permission_classes = [IsAuthenticated], the hardened default), or, "
-    "if anonymous access is intended, mark the view with "
-    "@django_apisec.ownership.permissions.public.",
+    f"if anonymous access is intended, mark the view with @{PUBLIC_DECORATOR}.",
 )
 
 E502 = error(

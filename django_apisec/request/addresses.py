@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from django_apisec.request.proxies import IPNetwork
 
+__all__ = ["client_address", "client_ip", "parse_ip", "rate_bucket_ip", "ratelimit_key"]
+
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
@@ -113,7 +115,7 @@ def rate_bucket_ip(request: Any) -> str:
 
 
 def ratelimit_key(group: str, request: Any) -> str:  # noqa: ARG001 (django-ratelimit's signature)
-    """A django-ratelimit ``key``: ``key="django_apisec.request.client_ip.ratelimit_key"``.
+    """A django-ratelimit ``key``: ``key="django_apisec.request.addresses.ratelimit_key"``.
 
     The same bucket as django_apisec's throttles (:func:`rate_bucket_ip`), so non-API views (the
     admin login, plain Django views) see the same client as the API.
