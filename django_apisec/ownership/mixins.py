@@ -38,6 +38,7 @@ __all__ = [
     "OwnerBypass",
     "OwnerPath",
     "StaffMayRead",
+    "get_owned_object_or_404",
     "is_owned_by",
     "owned_by",
     "resolve_owner_path",

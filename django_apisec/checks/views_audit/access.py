@@ -22,7 +22,7 @@ from django_apisec.checks.views_audit.routes import (
     names_of,
 )
 from django_apisec.checks.views_audit.suppressions import audit_check
-from django_apisec.dotted_paths import PUBLIC_DECORATOR
+from django_apisec.dotted_paths import OWNED_QUERYSET_MIXIN, PUBLIC_DECORATOR
 from django_apisec.ownership.permissions import is_public
 
 if TYPE_CHECKING:
@@ -41,8 +41,8 @@ E502 = error(
     "{view} serves the detail route {route} of {model}, which belongs to a user (through "
     "{owner_path}), without scoping objects to the requester: any authenticated user can reach "
     "any user's object by id.",
-    "Add django_apisec.ownership.mixins.OwnedQuerysetMixin to the view's bases with owner_field "
-    "= '{owner_path}': it scopes every action and the relations clients choose (list others in "
+    f"Add {OWNED_QUERYSET_MIXIN} to the view's bases with owner_field = '{{owner_path}}': it "
+    "scopes every action and the relations clients choose (list others in "
     "owned_relations). If you also override get_queryset(), start from "
     "super().get_queryset().",
 )

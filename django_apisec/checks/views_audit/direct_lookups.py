@@ -5,8 +5,8 @@ an ``APIView``, the function of an ``@api_view``) is read as source (``ast``, ne
 direct lookup is a manager access on a user-owned model — ``Invoice.objects.get(pk=pk)``,
 ``Invoice.objects.filter(...)`` — or ``get_object_or_404(Invoice, ...)``, unless it is scoped where
 it stands: a filter on the model's owner path (``customer__owner=request.user``), or an argument
-of :func:`~django_apisec.ownership.mixins.owned_by` or
-:func:`~django_apisec.ownership.mixins.get_owned_object_or_404`. ``self.get_object()`` and
+of :func:`~django_apisec.ownership.owned_by` or
+:func:`~django_apisec.ownership.get_owned_object_or_404`. ``self.get_object()`` and
 ``self.get_queryset()`` are never direct lookups. ``get_queryset()`` itself is judged by E510.
 """
 
@@ -23,6 +23,7 @@ from django_apisec.checks.views_audit.locations import defined_in_project, funct
 from django_apisec.checks.views_audit.ownership_map import owner_path
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes
 from django_apisec.checks.views_audit.suppressions import audit_check
+from django_apisec.dotted_paths import GET_OWNED_OBJECT_OR_404, OWNED_BY, OWNED_QUERYSET_MIXIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,10 +36,10 @@ E511 = error(
     "self.get_object() / self.get_queryset(): {model} is owned through {owner_path}, and this "
     "lookup is not scoped to the requester, so any user reaches another user's {model} by id "
     "(and a missing id answers 500 where .get() is used).",
-    "Use self.get_object() in a view with OwnedQuerysetMixin (owner_field = '{owner_path}'); in "
-    "a plain APIView or @api_view function use get_owned_object_or_404({model_name}.objects"
-    ".all(), '{owner_path}', request.user, pk=pk) or owned_by(<queryset>, '{owner_path}', "
-    "request.user) from django_apisec.ownership.mixins.",
+    f"Use self.get_object() in a view with {OWNED_QUERYSET_MIXIN} (owner_field = "
+    f"'{{owner_path}}'); in a plain APIView or @api_view function use "
+    f"{GET_OWNED_OBJECT_OR_404}({{model_name}}.objects.all(), '{{owner_path}}', request.user, "
+    f"pk=pk) or {OWNED_BY}(<queryset>, '{{owner_path}}', request.user).",
 )
 
 SCOPING_HELPERS = frozenset({"owned_by", "get_owned_object_or_404"})

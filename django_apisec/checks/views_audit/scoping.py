@@ -30,6 +30,7 @@ from django_apisec.checks.views_audit.locations import defined_in_project
 from django_apisec.checks.views_audit.ownership_map import owner_path, user_model
 from django_apisec.checks.views_audit.routes import ViewRoute, distinct_behaviours, drf_routes
 from django_apisec.checks.views_audit.suppressions import audit_check
+from django_apisec.dotted_paths import OWNED_BY, OWNED_QUERYSET_MIXIN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -41,9 +42,9 @@ E510 = error(
     "{view} at {route} serves {model} (owned through {owner_path}) from a queryset that is the "
     "same for every user: get_queryset() builds identical SQL for two different users, so any "
     "user reads and changes every user's {model} by id.",
-    "Scope the queryset: use OwnedQuerysetMixin with owner_field = '{owner_path}' and, if you "
-    "override get_queryset(), start from super().get_queryset(); or return owned_by(<queryset>, "
-    "'{owner_path}', self.request.user) from django_apisec.ownership.mixins.",
+    f"Scope the queryset: use {OWNED_QUERYSET_MIXIN} with owner_field = '{{owner_path}}' and, "
+    "if you override get_queryset(), start from super().get_queryset(); or return "
+    f"{OWNED_BY}(<queryset>, '{{owner_path}}', self.request.user).",
 )
 
 E512 = error(
@@ -51,9 +52,9 @@ E512 = error(
     "{view} at {route} accepts {field} (a writable relation to {model}, owned through "
     "{owner_path}) from every {model} row: a client can attach its objects to another user's "
     "{model}, or another user's {model} to its objects, by id.",
-    "Use OwnedQuerysetMixin on the view (it scopes the relation on its owner path) and list "
+    f"Use {OWNED_QUERYSET_MIXIN} on the view (it scopes the relation on its owner path) and list "
     "the field in owned_relations = {{'{name}': '{owner_path}'}}; or give the field a queryset "
-    "filtered on the requester (a RelatedField.get_queryset() returning owned_by(..., "
+    f"filtered on the requester (a RelatedField.get_queryset() returning {OWNED_BY}(..., "
     "'{owner_path}', self.context['request'].user)).",
 )
 
