@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
@@ -22,6 +23,7 @@ from django_apisec.checks.registry import emit, error
 from django_apisec.checks.views_audit.locations import defined_in_project, function_node
 from django_apisec.checks.views_audit.ownership_map import owner_path
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes
+from django_apisec.checks.views_audit.scoping import W513, describe, located
 from django_apisec.checks.views_audit.suppressions import audit_check
 from django_apisec.dotted_paths import GET_OWNED_OBJECT_OR_404, OWNED_BY, OWNED_QUERYSET_MIXIN
 
@@ -160,15 +162,12 @@ class _Lookups:
         return self._inside_helper(top)
 
 
-def _function_of(view_class: type[Any], value: Any) -> Any:
+def _function_of(value: Any) -> Any:
     """The function a class attribute runs: the view function inside an ``@api_view`` class."""
     func = getattr(value, "__func__", value)
     if getattr(func, "__qualname__", "").startswith("api_view."):
-        for cell in func.__closure__ or ():
-            with contextlib.suppress(ValueError):
-                inner = cell.cell_contents
-                if callable(inner) and getattr(inner, "__name__", None) == view_class.__name__:
-                    return inner
+        # DRF's handler calls the decorated function, which it holds in its closure as ``func``.
+        return inspect.getclosurevars(func).nonlocals.get("func", func)
     return func
 
 
@@ -184,7 +183,7 @@ def view_methods(view_class: type[Any]) -> Iterator[tuple[str, Any]]:
             if name in seen or name in JUDGED_ELSEWHERE:
                 continue
             seen.add(name)
-            func = _function_of(view_class, value)
+            func = _function_of(value)
             # @api_view sets one handler for every method: it is read once.
             if hasattr(func, "__code__") and defined_in_project(func) and func not in functions:
                 functions.add(func)
@@ -196,12 +195,10 @@ def _code(node: ast.AST) -> str:
     return text if len(text) <= MAX_CODE else text[: MAX_CODE - 3] + "..."
 
 
-def direct_lookups(func: Any) -> list[tuple[int, type[Model], str, str]]:
-    """``(line, model, owner path, code)`` of each unscoped direct lookup in ``func``."""
-    found = function_node(func)
-    if found is None:
-        return []
-    _, node = found
+def direct_lookups(
+    func: Any, node: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[int, type[Model], str, str]]:
+    """``(line, model, owner path, code)`` of each unscoped direct lookup in ``func`` (``node``)."""
     namespace = getattr(func, "__globals__", {})
     return [
         (getattr(n, "lineno", node.lineno), model, path, _code(n))
@@ -222,7 +219,11 @@ def _lookups_of(routes: list[ViewRoute]) -> Iterator[CheckMessage]:
     for name, func in view_methods(view_class):
         route = _route_of(routes, name)
         found = function_node(func)
-        for line, model, path, code in direct_lookups(func):
+        if found is None:
+            reason = "its source cannot be read (a lambda, or code built at run time)"
+            yield _could_not_verify(routes[0], route, f"every lookup in {name}()", reason, name)
+            continue
+        for line, model, path, code in direct_lookups(func, found[1]):
             message = emit(
                 E511,
                 obj=view_class,
@@ -234,7 +235,7 @@ def _lookups_of(routes: list[ViewRoute]) -> Iterator[CheckMessage]:
                 owner_path=path,
                 code=code,
             )
-            message.apisec_location = (found[0], line) if found else None  # type: ignore[attr-defined]
+            message.apisec_location = (found[0], line)  # type: ignore[attr-defined]
             message.apisec_subject = f"{name}:{line}"  # type: ignore[attr-defined]
             yield message
 
@@ -249,6 +250,23 @@ def check_direct_lookups(**kwargs: Any) -> list[CheckMessage]:
     for routes in by_view.values():
         try:
             messages.extend(_lookups_of(routes))
-        except Exception:  # noqa: BLE001, S112, PERF203 - never crash check on code under audit
-            continue
+        except Exception as exc:  # noqa: BLE001, PERF203 - never crash check on code under audit
+            reason = f"reading them raised {describe(exc)}"
+            what = "every lookup in its methods"
+            messages.append(_could_not_verify(routes[0], routes[0].route, what, reason, None))
     return messages
+
+
+def _could_not_verify(
+    view_route: ViewRoute, route: str, what: str, reason: str, method: str | None
+) -> CheckMessage:
+    """W513 for a view whose methods could not be read."""
+    message = emit(
+        W513,
+        obj=view_route.view_class,
+        view=view_route.label,
+        route=route,
+        what=what,
+        reason=reason,
+    )
+    return located(message, view_route.view_class, method, f"{method or ''}:W513")

@@ -94,7 +94,7 @@ def location_of(obj: Any, member: str | None) -> tuple[str, int] | None:
     module = sys.modules.get(getattr(obj, "__module__", "") or "")
     filename = getattr(module, "__file__", None)
     qualname = getattr(obj, "__qualname__", None)
-    if not filename or not isinstance(qualname, str):
+    if not isinstance(filename, str) or not filename or not isinstance(qualname, str):
         return None
     node = _classes_by_name(filename).get(qualname)
     return (filename, node.lineno) if node is not None else (filename, 1)

@@ -10,7 +10,6 @@ are left out.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,10 +146,12 @@ def exit_code(findings: list[Finding], fail_level: str) -> int:
 
 
 def _relative(path: str) -> str:
+    """``path`` from the current directory (the project's root in CI), else absolute."""
+    resolved = Path(path).resolve()
     try:
-        return Path(os.path.relpath(path)).as_posix()
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return Path(path).as_posix()
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:  # outside the project (or on another drive)
+        return resolved.as_posix()
 
 
 def to_json(findings: list[Finding], fail_level: str) -> dict[str, Any]:

@@ -156,9 +156,14 @@ def for_two_users(build: Callable[[Any], Any]) -> tuple[Any, Any]:
         except DatabaseTouched as exc:
             raise CouldNotVerify("it queries the database") from exc
         except Exception as exc:
-            text = str(exc).splitlines()[0][:120] if str(exc) else ""
-            raise CouldNotVerify(f"it raised {type(exc).__name__}: {text}".rstrip(": ")) from exc
+            raise CouldNotVerify(f"it raised {describe(exc)}") from exc
     return results[0], results[1]
+
+
+def describe(exc: Exception) -> str:
+    """``TypeName: first line of the message`` (at most 120 characters of it)."""
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 # --- apisec.E510: the view's queryset -----------------------------------------------------------
@@ -284,10 +289,9 @@ def _writable_relations(serializer: Any) -> dict[str, Any]:
     relations = {}
     for name, field in child.fields.items():
         relation: Any = getattr(field, "child_relation", field)
-        if field.read_only or not isinstance(relation, RelatedField):
-            continue
-        # The attribute as set on the field (getattr on the class would be the manager's).
-        if vars(relation).get("queryset") is not None:
+        # A writable relation has a queryset or its own get_queryset() (DRF asserts one of them):
+        # either way get_queryset() gives the rows a client may choose from.
+        if not field.read_only and isinstance(relation, RelatedField):
             relations[name] = relation
     return relations
 
@@ -374,16 +378,21 @@ def relation_findings(
 
 
 def _findings_once(
-    find: Callable[[ViewRoute], Iterator[CheckMessage]], routes: Any
+    find: Callable[[ViewRoute], Iterator[CheckMessage]], routes: Any, what: str
 ) -> list[CheckMessage]:
-    """Every finding of ``find``, each (id, view, message) once although routes repeat."""
+    """Every finding of ``find``, each (id, view, message) once although routes repeat.
+
+    Whatever the view's class raises while it is inspected (outside the code the audit runs for
+    two users, whose failures are reasons already) is a W513 naming it, never a crash.
+    """
     seen: set[tuple[Any, ...]] = set()
     messages = []
     for view_route in distinct_behaviours(routes):
         try:
             found = list(find(view_route))
-        except Exception:  # noqa: BLE001, S112 - never crash check on code under audit
-            continue
+        except Exception as exc:  # noqa: BLE001 - never crash check on code under audit
+            reason = f"inspecting the view raised {describe(exc)}"
+            found = [_could_not_verify(view_route, f"{what}()", reason, what)]
         for message in found:
             key = (message.id, message.obj, getattr(message, "apisec_subject", ""))
             if key not in seen:
@@ -404,10 +413,10 @@ def check_view_querysets(**kwargs: Any) -> list[CheckMessage]:
     routes = drf_routes()
     flagged = {r.view_class for r in routes if _safe(_unscoped_by_e502, r)}
     audited = [r for r in routes if r.view_class not in flagged]
-    cache: dict[Any, Any] = {}
+    relations = functools.partial(relation_findings, cache={})
     return [
-        *_findings_once(queryset_findings, audited),
-        *_findings_once(functools.partial(relation_findings, cache=cache), audited),
+        *_findings_once(queryset_findings, audited, "get_queryset"),
+        *_findings_once(relations, audited, "get_serializer"),
     ]
 
 

@@ -29,7 +29,6 @@ E514 = error(
     'contract"), or remove the entry and fix the finding.',
 )
 
-AUDIT_PREFIXES = ("apisec.E5", "apisec.W5")
 # Set by manage.py apisec_audit: suppressed findings are returned, marked, instead of dropped.
 keep_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "apisec_keep_suppressed", default=False
@@ -59,8 +58,6 @@ def _has_reason(entry: dict[str, str]) -> bool:
 
 def reason_for(message: CheckMessage) -> str | None:
     """The reason ``message`` is suppressed for, or ``None`` when it is not."""
-    if not message.id or not message.id.startswith(AUDIT_PREFIXES) or message.id == E514.id:
-        return None
     for entry in apisec_settings.AUDIT_SUPPRESSIONS:
         if entry.get("id") != message.id or not _has_reason(entry):
             continue
