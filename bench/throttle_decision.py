@@ -82,7 +82,7 @@ def build_contenders() -> dict[str, Callable[[list[Any]], int]]:
     from rest_framework.views import APIView
 
     from django_apisec.abuse import throttling as ours
-    from django_apisec.abuse.limiter import store_for
+    from django_apisec.store.backends import store_for
 
     view = APIView()
     client = store_for("default").client  # type: ignore[union-attr]

@@ -48,6 +48,9 @@ LONGEST_SECONDS = 100 * 365 * 86400
 # SQLite refuses more than 32,766 parameters in one statement (pk__in of a pruning batch).
 LARGEST_PRUNE_BATCH = 10_000
 COOKIE_PATH = re.compile(r"/(?:(?![;,])[!-~])*")
+#: What an API key scope looks like: ``notes:read``, ``billing.invoices:write``.
+SCOPE_NAME = re.compile(r"[a-z0-9_.-]+(?::[a-z0-9_.-]+)*")
+DEFAULT_API_KEY_ROTATION_OVERLAP = 3600
 NO_VALUE = object()
 
 
@@ -193,6 +196,16 @@ def _is_suppression_list(value: object) -> bool:
         and all(isinstance(item.get(key, ""), str) for key in ("target", "reason"))
         for item in value
     )
+
+
+def _is_scope_list(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, str) and SCOPE_NAME.fullmatch(item) for item in value
+    )
+
+
+def _https_only(value: bool | None) -> bool:
+    return PROFILE.value() != "development" if value is None else value
 
 
 def _int(minimum: int, maximum: int) -> Callable[[Any], bool]:
@@ -449,6 +462,38 @@ AUDIT_SUPPRESSIONS: Setting[tuple[dict[str, str], ...]] = Setting(
     fallback=(),
     default_doc="``()``",
 )
+API_KEY_SCOPES: Setting[frozenset[str]] = Setting(
+    "APISEC_API_KEY_SCOPES",
+    "apisec.E630",
+    'a list of scope names (lowercase letters, digits, "_.-", parts joined by ":"), '
+    'e.g. ["notes:read", "notes:write"]',
+    [],
+    _is_scope_list,
+    frozenset,
+    # Unusable: no scope can be given to a new key.
+    fallback=[],
+    default_doc="``[]``",
+)
+API_KEY_ROTATION_OVERLAP: Setting[int] = Setting(
+    "APISEC_API_KEY_ROTATION_OVERLAP",
+    "apisec.E631",
+    f"an int of seconds from 0 to {LONGEST_SECONDS}",
+    DEFAULT_API_KEY_ROTATION_OVERLAP,
+    _int(0, LONGEST_SECONDS),
+    # Unusable: a rotated key stops working at once.
+    fallback=0,
+    default_doc=f"``{DEFAULT_API_KEY_ROTATION_OVERLAP}`` (1 hour)",
+)
+API_KEY_HTTPS_ONLY: Setting[bool] = Setting(
+    "APISEC_API_KEY_HTTPS_ONLY",
+    "apisec.E632",
+    "True or False (None: False in the development profile, else True)",
+    None,
+    lambda value: value is None or is_bool(value),
+    _https_only,
+    fallback=True,
+    default_doc="``None``: ``True`` except in the development profile",
+)
 
 #: Every ``APISEC_*`` setting django_apisec reads, in the order the reference lists them.
 SETTINGS: tuple[Setting[Any], ...] = (
@@ -479,6 +524,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
     OWNERSHIP_DEPTH,
     SHARED_MODELS,
     AUDIT_SUPPRESSIONS,
+    API_KEY_SCOPES,
+    API_KEY_ROTATION_OVERLAP,
+    API_KEY_HTTPS_ONLY,
 )
 
 
@@ -630,6 +678,21 @@ class ApisecSettings:
     def AUDIT_SUPPRESSIONS(self) -> tuple[dict[str, str], ...]:  # noqa: N802
         """Views-audit findings accepted on purpose, each with its written reason."""
         return AUDIT_SUPPRESSIONS.value()
+
+    @property
+    def API_KEY_SCOPES(self) -> frozenset[str]:  # noqa: N802
+        """The scopes an API key may be given; a key's scope outside them is refused at creation."""
+        return API_KEY_SCOPES.value()
+
+    @property
+    def API_KEY_ROTATION_OVERLAP(self) -> int:  # noqa: N802
+        """Seconds a rotated API key keeps working after its successor is created."""
+        return API_KEY_ROTATION_OVERLAP.value()
+
+    @property
+    def API_KEY_HTTPS_ONLY(self) -> bool:  # noqa: N802
+        """Refuse API keys sent over plain http (the key has then travelled in clear)."""
+        return API_KEY_HTTPS_ONLY.value()
 
 
 apisec_settings = ApisecSettings()

@@ -66,3 +66,18 @@ lockout_reset = Signal()
 #: A login succeeded one failure away from a lock (or closer): possibly a guessed password.
 #: Arguments: ``username`` (canonical), ``failures`` (failures before the success), ``request``.
 login_succeeded_after_failures = Signal()
+
+#: An API key was created (through the API, the admin, ``apisec_keys create`` or a rotation).
+#: Arguments: ``key`` (the :class:`~django_apisec.models.APIKey`; its secret is not in it),
+#: ``user`` (its owner), ``request`` (or ``None``).
+api_key_created = Signal()
+
+#: An API key was revoked. Arguments: ``key``, ``user`` (its owner), ``by`` (``"owner"``,
+#: ``"admin"``, ``"command"`` or the caller's label), ``request`` (or ``None``).
+api_key_revoked = Signal()
+
+#: A request's API key was refused. Arguments: ``reason`` (``"unknown"``, ``"revoked"``,
+#: ``"expired"``, ``"ip"``, ``"scope"``, ``"query_string"``, ``"insecure_transport"`` or
+#: ``"not_allowed"``), ``key`` (the :class:`~django_apisec.models.APIKey` when the key was
+#: genuine, else ``None``), ``request``.
+api_key_rejected = Signal()

@@ -115,16 +115,34 @@ APISEC_TRUSTED_PROXIES = _list("APISEC_TRUSTED_PROXIES")
 CORS_ALLOWED_ORIGINS = _list("CORS_ALLOWED_ORIGINS")
 
 REST_FRAMEWORK = {
+    # Machine clients send "Authorization: Api-Key <key>" (django_apisec.apikeys).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "django_apisec.jwt.authentication.JWTSessionAuthentication",
+        "django_apisec.apikeys.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "django_apisec.abuse.throttling.AnonRateThrottle",
+        "django_apisec.abuse.throttling.UserRateThrottle",
+        "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("APISEC_RATE_ANON", "120/min"),
         "user": os.environ.get("APISEC_RATE_USER", "1200/min"),
         "login_ip": os.environ.get("APISEC_RATE_LOGIN_IP", "20/min"),
         "login_account": os.environ.get("APISEC_RATE_LOGIN_ACCOUNT", "10/min"),
+        "api_key": os.environ.get("APISEC_RATE_API_KEY", "600/min"),
     },
 }
 
 # Failed logins of one account before it locks (django_apisec.abuse.lockout).
 APISEC_LOCKOUT_THRESHOLD = _int("APISEC_LOCKOUT_THRESHOLD", 5)
+
+# The scopes an API key may be given (the views declare which one each method needs).
+APISEC_API_KEY_SCOPES = [
+    f"{resource}:{access}"
+    for resource in ("notes", "projects", "tasks")
+    for access in ("read", "write")
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "django_apisec testproject",

@@ -161,3 +161,15 @@ def _fresh_caches() -> None:
     (alice locked out, say) must not leak into the next, whatever order pytest-randomly picks."""
     for alias in settings.CACHES:
         caches[alias].clear()
+
+
+@pytest.fixture
+def api_key_settings() -> Iterator[dict[str, Any]]:
+    """A per-key rate (the test settings already authenticate and throttle keys, with scopes)."""
+    rest_framework = dict(settings.REST_FRAMEWORK)
+    rest_framework["DEFAULT_THROTTLE_RATES"] = {
+        **rest_framework["DEFAULT_THROTTLE_RATES"],
+        "api_key": "600/min",
+    }
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        yield rest_framework

@@ -46,5 +46,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 # The shop's catalogue has a created_by user but belongs to nobody (tests/shop/models.py).
 APISEC_SHARED_MODELS = ["shop.Product"]
+# As in the testproject: API keys next to JWT sessions. DRF copies these two lists into its view
+# classes at import, so override_settings cannot add them later.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "django_apisec.jwt.authentication.JWTSessionAuthentication",
+        "django_apisec.apikeys.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "django_apisec.abuse.throttling.AnonRateThrottle",
+        "django_apisec.abuse.throttling.UserRateThrottle",
+        "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
+    ],
+    # harden() adds the other rates (it merges DEFAULT_THROTTLE_RATES one level deeper).
+    "DEFAULT_THROTTLE_RATES": {"api_key": "600/min"},
+}
+APISEC_API_KEY_SCOPES = [
+    f"{r}:{a}" for r in ("notes", "projects", "tasks") for a in ("read", "write")
+]
 
 harden(globals(), profile="development")

@@ -148,8 +148,12 @@ DRF_THROTTLES = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # The testproject authenticates API keys: without their throttle, apisec.E430.
+        "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
     ]
 }
+# The per-key rate, for rows that replace every rate (without it, apisec.E415).
+KEY_RATE = {"api_key": "600/min"}
 
 BREAKING_ROWS = [
     ({"DEFAULT_PERMISSION_CLASSES": ...}, "apisec.E101"),
@@ -167,10 +171,23 @@ BREAKING_ROWS = [
     ),
     ({"DEFAULT_THROTTLE_CLASSES": []}, "apisec.E103"),
     ({"DEFAULT_THROTTLE_CLASSES": ...}, "apisec.E103"),
-    ({**DRF_THROTTLES, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}, "apisec.E103"),
-    ({**DRF_THROTTLES, "DEFAULT_THROTTLE_RATES": {"user": "600/min"}}, "apisec.E104"),
-    ({"DEFAULT_THROTTLE_RATES": {"anon": "10/fortnight", "user": "600/min"}}, "apisec.E105"),
-    ({"DEFAULT_THROTTLE_RATES": {"anon": "abc", "user": "600/min"}}, "apisec.E105"),
+    (
+        {
+            # Without API keys (their throttle is not DRF's; with it, apisec.E430 too).
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "django_apisec.jwt.authentication.JWTSessionAuthentication"
+            ],
+            "DEFAULT_THROTTLE_CLASSES": DRF_THROTTLES["DEFAULT_THROTTLE_CLASSES"][:2],
+            "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
+        },
+        "apisec.E103",
+    ),
+    ({**DRF_THROTTLES, "DEFAULT_THROTTLE_RATES": {"user": "600/min", **KEY_RATE}}, "apisec.E104"),
+    (
+        {"DEFAULT_THROTTLE_RATES": {"anon": "10/fortnight", "user": "600/min", **KEY_RATE}},
+        "apisec.E105",
+    ),
+    ({"DEFAULT_THROTTLE_RATES": {"anon": "abc", "user": "600/min", **KEY_RATE}}, "apisec.E105"),
     ({"DEFAULT_PAGINATION_CLASS": None}, "apisec.E106"),
     ({"DEFAULT_PAGINATION_CLASS": ...}, "apisec.E106"),
     ({"PAGE_SIZE": ...}, "apisec.E107"),

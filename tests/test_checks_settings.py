@@ -67,6 +67,9 @@ GARBAGE: dict[str, list[Any]] = {
         [("apisec.W515", "reason")],
         None,
     ],
+    "APISEC_API_KEY_SCOPES": ["notes:read", ["*"], ["Notes:Read"], ["a b"], [""], [1], None],
+    "APISEC_API_KEY_ROTATION_OVERLAP": ["60", -1, HUGE, None, 1.5, True],
+    "APISEC_API_KEY_HTTPS_ONLY": ["False", "yes", 1, 0],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

@@ -86,6 +86,8 @@ DRF_THROTTLES = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # The testproject authenticates API keys: without their throttle, apisec.E430.
+        "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
     ]
 }
 VALIDATORS = PRODUCTION["AUTH_PASSWORD_VALIDATORS"]
@@ -536,6 +538,22 @@ ROWS = [
         "APISEC_LOCKOUT_THRESHOLD=abc in the environment",
         "apisec.E610",
         env={"APISEC_LOCKOUT_THRESHOLD": "abc"},
+    ),
+    # Issue 14: API keys
+    Row(
+        "ApiKeyAuthentication without ApiKeyRateThrottle",
+        "apisec.E430",
+        rf(
+            DEFAULT_THROTTLE_CLASSES=[
+                "django_apisec.abuse.throttling.AnonRateThrottle",
+                "django_apisec.abuse.throttling.UserRateThrottle",
+            ]
+        ),
+    ),
+    Row(
+        "APISEC_API_KEY_HTTPS_ONLY = False",
+        "apisec.E431",
+        {"APISEC_API_KEY_HTTPS_ONLY": False},
     ),
 ]
 

@@ -146,7 +146,7 @@ def test_user_without_pk() -> None:
 
 
 def test_event_types_are_distinct() -> None:
-    assert len(events.EVENT_TYPES) == 9
+    assert len(events.EVENT_TYPES) == 12
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from django_apisec.jwt.authentication import refresh_cookie_name
+from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.observability import events
 from django_apisec.signals import security_event
 from testproject.api.models import Note
@@ -211,6 +211,61 @@ def test_throttled(recorded: Recorded) -> None:
     assert recorded.of(events.ACCOUNT_LOCKED_OUT) == []
 
 
+def bearer(client: APIClient) -> str:
+    response = login(client)
+    assert response.status_code == 200
+    return f"Bearer {response.json()['access']}"
+
+
+def create_key(client: APIClient, token: str, **fields: Any) -> Any:
+    body = {"name": "ci", "scopes": ["notes:read"], **fields}
+    response = client.post("/api/keys/", body, format="json", HTTP_AUTHORIZATION=token)
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_api_key_created(alice: Any, api_key_settings: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    created = create_key(client, bearer(client))
+    [payload] = recorded.of(events.API_KEY_CREATED)
+    assert payload["outcome"] == "success"
+    assert payload["user_id"] == str(alice.pk)
+    assert payload["key_id"] == created["id"]
+    assert payload["prefix"] == created["prefix"]
+    assert payload["scopes"] == ["notes:read"]
+    assert created["key"] not in str(recorded.caplog.records[-1].__dict__)
+
+
+def test_api_key_revoked(alice: Any, api_key_settings: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    token = bearer(client)
+    created = create_key(client, token)
+    response = client.delete(f"/api/keys/{created['id']}/", HTTP_AUTHORIZATION=token)
+    assert response.status_code == 204
+    [payload] = recorded.of(events.API_KEY_REVOKED)
+    assert payload["outcome"] == "success"
+    assert payload["key_id"] == created["id"]
+    assert payload["by"] == "owner"
+
+
+def test_api_key_rejected(alice: Any, api_key_settings: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    created = create_key(client, bearer(client))
+    key = f"Api-Key {created['key']}"
+    assert client.post("/api/notes/", {}, HTTP_AUTHORIZATION=key).status_code == 403
+    wrong = f"Api-Key {created['prefix']}.{'x' * 32}"
+    assert client.get("/api/notes/", HTTP_AUTHORIZATION=wrong).status_code == 401
+    scope, unknown = recorded.of(events.API_KEY_REJECTED)
+    assert (scope["reason"], scope["key_id"], scope["outcome"]) == (
+        "scope",
+        created["id"],
+        "denied",
+    )
+    assert unknown["reason"] == "unknown"
+    assert "key_id" not in unknown
+    assert created["key"] not in str([r.__dict__ for r in recorded.caplog.records])
+
+
 TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
@@ -221,6 +276,9 @@ TESTS: dict[str, Callable[..., None]] = {
     events.VALIDATION_FAILED: test_validation_failed,
     events.INPUT_REJECTED: test_input_rejected,
     events.THROTTLED: test_throttled,
+    events.API_KEY_CREATED: test_api_key_created,
+    events.API_KEY_REVOKED: test_api_key_revoked,
+    events.API_KEY_REJECTED: test_api_key_rejected,
 }
 
 

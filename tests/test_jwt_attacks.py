@@ -25,8 +25,8 @@ from django.test import override_settings
 from jwt.utils import base64url_encode
 from rest_framework.test import APIClient
 
-from django_apisec.jwt.authentication import refresh_cookie_name
 from django_apisec.jwt.tokens import key_id, token_backend
+from django_apisec.jwt.transport import refresh_cookie_name
 from tests.conftest import LOGIN, ME, PASSWORD, REFRESH
 
 pytestmark = pytest.mark.django_db

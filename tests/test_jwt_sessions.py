@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from django_apisec.jwt import families as sessions
 from django_apisec.jwt import revocation as session_revocation
-from django_apisec.jwt.authentication import refresh_cookie_name
+from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.models import TokenFamily
 from django_apisec.signals import refresh_token_reused, sessions_revoked
 from tests.conftest import LOGIN, LOGOUT, LOGOUT_ALL, ME, PASSWORD, PASSWORD_URL, REFRESH

@@ -12,11 +12,8 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from django_apisec.jwt.authentication import (
-    fingerprint_cookie_name,
-    refresh_cookie_name,
-)
 from django_apisec.jwt.families import SessionRefreshToken
+from django_apisec.jwt.transport import fingerprint_cookie_name, refresh_cookie_name
 from django_apisec.models import TokenFamily
 from tests.conftest import LOGIN, LOGOUT, ME, PASSWORD, REFRESH
 

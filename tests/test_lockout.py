@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
+from asgiref.sync import iscoroutinefunction
 from django.contrib.auth import aauthenticate, authenticate, get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, RequestFactory, override_settings
+from django.http import HttpResponse
+from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
@@ -29,13 +31,14 @@ from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.lockout import LockedOut, Refusal, raise_for_lockout, refusal
 from django_apisec.abuse.usernames import canonical_username, submitted_username
 from django_apisec.ownership.permissions import public
+from django_apisec.request.state import state_of
 from tests.conftest import PASSWORD
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponseBase
 
 BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"
 
@@ -235,7 +238,7 @@ def test_a_nonexistent_account_locks_exactly_like_a_real_one(alice: Any) -> None
 def test_a_trusted_device_keeps_its_own_bucket(alice: Any) -> None:
     owner = RequestFactory().post("/login/")
     assert login("alice", PASSWORD, owner) == alice
-    token = getattr(owner, devices.ISSUED_ATTR)
+    token = state_of(owner).trusted_device_token
     # The attacker locks the account for every client without the cookie...
     for _ in range(3):
         login("alice", "wrong")
@@ -266,7 +269,7 @@ def test_a_device_cookie_for_another_account_does_not_help(
     for _ in range(3):
         login("alice", "wrong")
     attack = RequestFactory().post("/login/")
-    attack.COOKIES[devices.cookie_name()] = getattr(own, devices.ISSUED_ATTR)
+    attack.COOKIES[devices.cookie_name()] = state_of(own).trusted_device_token
     assert hashes_during(lambda: login("alice", PASSWORD, attack)) == 0
 
 
@@ -541,7 +544,88 @@ class JsonLoginView(APIView):
         return response
 
 
-urlpatterns = [path("login/", JsonLoginView.as_view())]
+def form_login(request: HttpRequest) -> HttpResponse:
+    """A plain Django login: authenticate() and nothing else; the middleware sets the cookie."""
+    user = authenticate(
+        request, username=request.POST["username"], password=request.POST["password"]
+    )
+    return HttpResponse(status=401 if user is None else 200)
+
+
+async def async_form_login(request: HttpRequest) -> HttpResponse:
+    """The same, as an async view with aauthenticate()."""
+    user = await aauthenticate(
+        request, username=request.POST["username"], password=request.POST["password"]
+    )
+    return HttpResponse(status=401 if user is None else 200)
+
+
+urlpatterns = [
+    path("login/", JsonLoginView.as_view()),
+    path("form-login/", form_login),
+    path("async-form-login/", async_form_login),
+]
+DEVICE_MIDDLEWARE = ["django_apisec.abuse.devices.TrustedDeviceMiddleware"]
+
+
+def device_cookie_of(response: HttpResponseBase) -> str | None:
+    cookie = response.cookies.get(devices.cookie_name())
+    if cookie is None:
+        return None
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/"
+    return cookie.value
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+@override_settings(MIDDLEWARE=DEVICE_MIDDLEWARE)
+@pytest.mark.parametrize("url", ["/form-login/", "/async-form-login/"])
+def test_the_device_middleware_sets_the_cookie_under_wsgi(client: Client, url: str) -> None:
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    failed = client.post(url, {"username": "alice", "password": "wrong"})
+    assert failed.status_code == 401
+    assert device_cookie_of(failed) is None
+    response = client.post(url, {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    token = device_cookie_of(response)
+    assert token is not None
+    request = RequestFactory().post("/")
+    request.COOKIES[devices.cookie_name()] = token
+    assert devices.device_for(request, "alice")
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+@override_settings(MIDDLEWARE=DEVICE_MIDDLEWARE)
+@pytest.mark.parametrize("url", ["/form-login/", "/async-form-login/"])
+def test_the_device_middleware_sets_the_cookie_under_asgi(
+    async_client: AsyncClient, url: str
+) -> None:
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+
+    async def scenario() -> tuple[HttpResponseBase, HttpResponseBase]:
+        failed = await async_client.post(url, {"username": "alice", "password": "wrong"})
+        return failed, await async_client.post(url, {"username": "alice", "password": PASSWORD})
+
+    failed, response = asyncio.run(scenario())
+    assert failed.status_code == 401
+    assert device_cookie_of(failed) is None
+    assert response.status_code == 200
+    token = device_cookie_of(response)
+    assert token is not None
+    request = RequestFactory().post("/")
+    request.COOKIES[devices.cookie_name()] = token
+    assert devices.device_for(request, "alice")
+
+
+def test_the_device_middleware_is_async_capable() -> None:
+    async def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    assert iscoroutinefunction(devices.TrustedDeviceMiddleware(get_response))
+    assert not iscoroutinefunction(devices.TrustedDeviceMiddleware(lambda r: HttpResponse()))
 
 
 @pytest.mark.urls(__name__)

@@ -90,6 +90,8 @@ def test_weird_values_never_crash(value: object) -> None:
 OURS = [
     "django_apisec.abuse.throttling.AnonRateThrottle",
     "django_apisec.abuse.throttling.UserRateThrottle",
+    # The testproject authenticates API keys: without the per-key throttle, apisec.E430.
+    "django_apisec.apikeys.throttling.ApiKeyRateThrottle",
 ]
 
 
@@ -110,7 +112,7 @@ def test_our_throttles_as_defaults_pass(
 def test_our_throttle_without_a_rate_is_an_error(
     deploy_ids: DeployIds, production_settings: dict[str, Any]
 ) -> None:
-    change = with_throttles(production_settings, OURS, user="600/min")
+    change = with_throttles(production_settings, OURS, user="600/min", api_key="600/min")
     baseline = with_throttles(production_settings, OURS)
     assert deploy_ids(**change) - deploy_ids(**baseline) == {"apisec.E415"}
     with override_settings(**change):

@@ -92,6 +92,13 @@ def test_schema_is_public_openapi_3(client: Client) -> None:
     as_json = client.get("/api/schema/?format=json")
     assert as_json.status_code == 200
     assert set(as_json.json()["paths"]) == paths
+    # django_apisec.jwt.schema describes JWTSessionAuthentication as a bearer scheme.
+    assert schema["components"]["securitySchemes"]["jwtAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert {"jwtAuth": []} in schema["paths"]["/api/me/"]["get"]["security"]
 
 
 def test_login_then_me(client: Client, alice: Any) -> None:

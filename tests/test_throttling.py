@@ -24,11 +24,12 @@ from django_apisec.abuse.throttling import (
     RateThrottle,
     ScopedRateThrottle,
     UserRateThrottle,
-    ratelimit_headers,
     refund_login_throttles,
     throttle_rates,
 )
+from django_apisec.http.ratelimit import ratelimit_headers
 from django_apisec.ownership.permissions import public
+from django_apisec.request.state import state_of
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:
@@ -342,8 +343,25 @@ def test_redis_throttle_admits_exactly_the_limit_under_threads() -> None:
     assert statuses.count(429) == 20
 
 
-def test_module_exports() -> None:
-    assert throttling.DECISIONS_ATTR == "apisec_throttle_decisions"
+def test_each_decision_lands_in_the_state_of_the_django_request() -> None:
+    django_request = APIRequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+    with override_settings(REST_FRAMEWORK=rates(anon="2/min", user="5/min")):
+        for throttle in (AnonRateThrottle(), UserRateThrottle()):
+            # DRF wraps the request anew for each view; the state outlives the wrapper.
+            request = APIView().initialize_request(django_request)
+            assert throttle.allow_request(request, AnonView())
+    anon, user = state_of(django_request).throttle_decisions
+    assert (anon.scope, anon.limit, anon.period, anon.remaining) == ("anon", 2, 60, 1)
+    assert (user.scope, user.limit, user.period, user.remaining) == ("user", 5, 60, 4)
+    assert 0 < anon.reset <= 60
+    assert ratelimit_headers(request) == {
+        "RateLimit-Policy": '"anon";q=2;w=60, "user";q=5;w=60',
+        "RateLimit": f'"anon";r=1;t={anon.reset}, "user";r=4;t={user.reset}',
+    }
+
+
+def test_refunds_without_a_request_give_nothing_back() -> None:
+    refund_login_throttles(None)  # authenticate(None, ...) succeeded: nothing to refund
 
 
 def test_ratelimit_rate_reads_the_scope_rate_now() -> None:

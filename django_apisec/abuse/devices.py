@@ -16,17 +16,31 @@ from django.conf import settings
 from django.core import signing
 
 from django_apisec.conf import apisec_settings
+from django_apisec.http import cookies
+from django_apisec.http.sync_async import SyncAsyncMiddleware
+from django_apisec.request.state import state_of
 
 if TYPE_CHECKING:
-    from django.http import HttpResponseBase
+    from django.http import HttpRequest, HttpResponseBase
+
+__all__ = [
+    "TrustedDeviceMiddleware",
+    "account_tag",
+    "cookie_name",
+    "cookie_secure",
+    "device_for",
+    "issue",
+    "set_cookie",
+]
 
 SALT = "django_apisec.trusted-device"
-ISSUED_ATTR = "apisec_trusted_device"
+#: The cookie's name before its prefix (:func:`django_apisec.http.cookies.cookie_name`).
+COOKIE_NAME = "apisec_device"
 
 
 def cookie_name() -> str:
     """``__Host-apisec_device`` where cookies are Secure, ``apisec_device`` otherwise."""
-    return "__Host-apisec_device" if cookie_secure() else "apisec_device"
+    return cookies.cookie_name(COOKIE_NAME, secure=cookie_secure(), host_only=True)
 
 
 def cookie_secure() -> bool:
@@ -40,21 +54,21 @@ def account_tag(username: str) -> str:
 
 
 def issue(request: Any, username: str) -> str:
-    """A new signed device token for ``username`` (canonical), remembered on the request.
+    """A new signed device token for ``username`` (canonical), kept in the request's state.
 
     :func:`set_cookie` (or :class:`TrustedDeviceMiddleware`) writes it on the response.
     """
     device = secrets.token_hex(16)
     token = signing.dumps({"a": account_tag(username), "d": device}, salt=SALT)
     if request is not None:
-        setattr(getattr(request, "_request", request), ISSUED_ATTR, token)
+        state_of(request).trusted_device_token = token
     return token
 
 
 def device_for(request: Any, username: str) -> str | None:
     """The device id of the request's valid trusted-device cookie for ``username``, or ``None``."""
-    cookies = getattr(request, "COOKIES", None)
-    token = cookies.get(cookie_name()) if isinstance(cookies, dict) else None
+    jar = getattr(request, "COOKIES", None)
+    token = jar.get(cookie_name()) if isinstance(jar, dict) else None
     if not token:
         return None
     try:
@@ -69,34 +83,28 @@ def device_for(request: Any, username: str) -> str | None:
 
 def set_cookie(request: Any, response: HttpResponseBase) -> None:
     """Write the device token issued during this request (if any) on ``response``."""
-    token = getattr(getattr(request, "_request", request), ISSUED_ATTR, None)
+    token = state_of(request).trusted_device_token
     if token:
-        response.set_cookie(
+        cookies.set_cookie(
+            response,
             cookie_name(),
             token,
             max_age=apisec_settings.TRUSTED_DEVICE_AGE,
-            path="/",
             secure=cookie_secure(),
-            httponly=True,
-            samesite="Strict",
         )
 
 
-class TrustedDeviceMiddleware:
+class TrustedDeviceMiddleware(SyncAsyncMiddleware):
     """Sets the trusted-device cookie after a successful login through ``authenticate()``.
 
     Add ``"django_apisec.abuse.devices.TrustedDeviceMiddleware"`` to ``MIDDLEWARE`` (anywhere after
-    ``SecurityMiddleware``); a login view may call ``set_cookie()`` itself instead.
+    ``SecurityMiddleware``); a login view may call ``set_cookie()`` itself instead. Sync- and
+    async-capable.
     """
 
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Any) -> HttpResponseBase:
-        """Pass the request on; add the cookie to the response when one was issued."""
-        response: HttpResponseBase = self.get_response(request)
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """Add the cookie to the response when the login issued a device token."""
         set_cookie(request, response)
         return response

@@ -11,8 +11,9 @@ client's address, and exist for every name, so a nonexistent account locks exact
 A client holding a trusted-device cookie for the account (:mod:`django_apisec.abuse.devices`) counts
 in its own bucket instead, so an attacker cannot lock the owner out of the devices they use.
 
-State lives in ``APISEC_CACHE``: no database write per failed attempt. When that cache fails,
-``APISEC_FAILURE_POLICY`` decides: closed refuses the attempt, open checks the password uncounted.
+State lives in the ``APISEC_CACHE`` store (:mod:`django_apisec.store`): no database write per
+failed attempt. When the store fails, ``APISEC_FAILURE_POLICY`` decides: closed refuses the
+attempt, open checks the password uncounted; either way one line per 10 s is logged.
 
 Each lock is recorded as an ``account_locked_out`` security event (``phase="locked"``), and so is
 each login the lock then refuses (``phase="refused"``, recorded by the exception handler from
@@ -21,47 +22,80 @@ each login the lock then refuses (``phase="refused"``, recorded by the exception
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
 from rest_framework import exceptions
 
 from django_apisec import signals
 from django_apisec.abuse import devices
-from django_apisec.abuse.limiter import (
-    FAILURE_RETRY_AFTER,
-    LimiterUnavailable,
-    RedisStore,
-    limiter_key,
-    store_for,
-)
+from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
 from django_apisec.abuse.usernames import canonical_username
 from django_apisec.conf import apisec_settings
+from django_apisec.http.errors import LOCKED_OUT
 from django_apisec.observability import events
 from django_apisec.request.addresses import client_ip
+from django_apisec.request.state import LockoutRefusal, state_of
+from django_apisec.store import failures
+from django_apisec.store.backends import Script, current_store
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.core.cache.backends.base import BaseCache
 
-logger = logging.getLogger("django_apisec.abuse.lockout")
+    from django_apisec.store.backends import Store
 
-REFUSAL_ATTR = "apisec_lockout_refusal"
+__all__ = [
+    "Attempt",
+    "LockedOut",
+    "lock_period",
+    "locked_accounts",
+    "raise_for_lockout",
+    "record_failure",
+    "record_success",
+    "refusal",
+    "reserve",
+    "unlock",
+]
+
+LOGGER = "django_apisec.abuse.lockout"
+
+#: Why a login was refused before its password was checked (kept in the request's state).
+Refusal = LockoutRefusal
 #: How long an account's lock level (how many times it locked) is remembered.
 LEVEL_MEMORY = 86400
 
-# The reservation on Redis, in one round trip. KEYS: failures, lock; ARGV: window (s).
-# Returns {lock_ms, slot}: the lock's remaining ms (then no slot is taken), or 0 and the slot.
-RESERVE_SCRIPT = """
+# The reservation, in one round trip. KEYS: failures, lock (one bucket: one hash slot); ARGV:
+# window (s). Returns {lock_ms, slot}: the lock's remaining ms (then no slot is taken), or 0 and
+# the slot.
+RESERVE_LUA = """
 local lock_ms = redis.call('PTTL', KEYS[2])
 if lock_ms > 0 then return {lock_ms, 0} end
 local slot = redis.call('INCR', KEYS[1])
 if slot == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {0, slot}
 """
+
+
+def _reserve_in_cache(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) -> list[int]:
+    # The script's answer from get + add + incr; the lock holds its unlock time.
+    failures_key, lock_key = keys
+    until = cache.get(lock_key)
+    if isinstance(until, (int, float)) and until > time.time():
+        return [math.ceil((until - time.time()) * 1000), 0]
+    cache.add(failures_key, 0, timeout=args[0])
+    return [0, int(cache.incr(failures_key))]
+
+
+RESERVE = Script(RESERVE_LUA, _reserve_in_cache)
+
+RESERVE_FAILURE = failures.FailureLog(LOGGER, "Lockout store unreachable; failing %(policy)s")
+LOCK_FAILURE = failures.FailureLog(LOGGER, "Lockout store failed while locking an account")
+RESET_FAILURE = failures.FailureLog(LOGGER, "Lockout store failed while resetting a counter")
 
 
 class LockedOut(exceptions.Throttled):
@@ -72,7 +106,7 @@ class LockedOut(exceptions.Throttled):
     """
 
     default_detail = "Too many failed login attempts, try again later."
-    default_code = "locked_out"
+    default_code = LOCKED_OUT
 
     def __init__(self, wait: int, username: str | None = None) -> None:
         super().__init__(wait=wait, detail=self.default_detail, code=self.default_code)
@@ -96,26 +130,19 @@ class Attempt:
         return self.username if self.device is None else f"{self.username}\x00{self.device}"
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why a login was refused before its password was checked."""
-
-    reason: str  # "locked" or "unavailable"
-    retry_after: int
-    username: str | None = None
-
-
-def abuse_cache() -> BaseCache:
-    """The cache holding the counters (``APISEC_CACHE``)."""
-    return caches[apisec_settings.CACHE]
 
 
 def _keys(bucket: str, username: str) -> tuple[str, str, str]:
+    # A bucket's failures and lock share a hash tag: the reservation script uses both.
     return (
-        limiter_key("lockout.failures", bucket),
-        limiter_key("lockout.lock", bucket),
-        limiter_key("lockout.level", username),
+        limiter_key("lockout", bucket, "failures"),
+        limiter_key("lockout", bucket, "lock"),
+        limiter_key("lockout", username, "level"),
     )
+
+
+def _index_key() -> str:
+    return limiter_key("lockout.index", "accounts")
 
 
 def lock_period(level: int) -> int:
@@ -129,35 +156,21 @@ def reserve(request: Any, username: object) -> Attempt:
     name = canonical_username(username)
     attempt = Attempt(name, devices.device_for(request, name), admitted=True)
     failures_key, lock_key, _ = _keys(attempt.bucket, name)
+    window = apisec_settings.LOCKOUT_WINDOW
     try:
-        lock_wait, slot = _take_slot(failures_key, lock_key)
-    except Exception as exc:  # noqa: BLE001 (any store error takes the failure policy)
-        return _store_failed(request, attempt, exc)
-    if lock_wait:
-        return _refused(request, attempt, lock_wait)
+        lock_ms, slot = failures.attempt(
+            lambda store: store.run(RESERVE, [failures_key, lock_key], [window]), RESERVE_FAILURE
+        )
+    except failures.StoreFailed as failed:
+        return _store_failed(request, attempt, failed)
+    if int(lock_ms) > 0:
+        return _refused(request, attempt, math.ceil(int(lock_ms) / 1000))
+    slot = int(slot)
     attempt.failures = slot - 1
     if slot > apisec_settings.LOCKOUT_THRESHOLD:
         # The lock is being written by the attempt holding the last slot: wait one period.
         return _refused(request, attempt, lock_period(1))
     return attempt
-
-
-def _take_slot(failures_key: str, lock_key: str) -> tuple[int, int]:
-    """``(seconds the bucket stays locked, 0)`` or ``(0, the slot taken)``, atomically.
-
-    One ``EVALSHA`` on Redis; ``get`` + ``add`` + ``incr`` on any other cache.
-    """
-    window = apisec_settings.LOCKOUT_WINDOW
-    store = store_for(apisec_settings.CACHE)
-    if isinstance(store, RedisStore):
-        lock_ms, slot = store.run_script(RESERVE_SCRIPT, [failures_key, lock_key], [window])
-        return (math.ceil(int(lock_ms) / 1000), 0) if int(lock_ms) > 0 else (0, int(slot))
-    cache = abuse_cache()
-    until = cache.get(lock_key)
-    if isinstance(until, (int, float)) and until > time.time():
-        return math.ceil(until - time.time()), 0
-    cache.add(failures_key, 0, timeout=window)
-    return 0, int(cache.incr(failures_key))
 
 
 def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
@@ -167,11 +180,9 @@ def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
     return attempt
 
 
-def _store_failed(request: Any, attempt: Attempt, exc: Exception) -> Attempt:
-    policy = apisec_settings.FAILURE_POLICY
-    logger.error("Lockout store unreachable; failing %s", policy, exc_info=exc)
+def _store_failed(request: Any, attempt: Attempt, failed: failures.StoreFailed) -> Attempt:
     attempt.counted = False
-    if policy == "open":
+    if failed.fails_open:
         return attempt
     attempt.admitted = False
     attempt.retry_after = FAILURE_RETRY_AFTER
@@ -181,38 +192,29 @@ def _store_failed(request: Any, attempt: Attempt, exc: Exception) -> Attempt:
 
 def _remember(request: Any, refusal: Refusal) -> None:
     if request is not None:
-        setattr(getattr(request, "_request", request), REFUSAL_ATTR, refusal)
+        state_of(request).lockout_refusal = refusal
 
 
 def record_failure(request: Any, attempt: Attempt) -> None:
     """The reserved attempt's password was wrong: count it, and lock at the threshold."""
     if not attempt.counted:
         return
-    failures = attempt.failures + 1
+    failed = attempt.failures + 1
     signals.login_failed.send(
         sender=Attempt,
         username=attempt.username,
         client_ip=client_ip(request) if request is not None else None,
-        failures=failures,
+        failures=failed,
         request=request,
     )
-    if failures < apisec_settings.LOCKOUT_THRESHOLD:
+    if failed < apisec_settings.LOCKOUT_THRESHOLD:
         return
-    failures_key, lock_key, level_key = _keys(attempt.bucket, attempt.username)
-    cache = abuse_cache()
+    keys = _keys(attempt.bucket, attempt.username)
     try:
-        cache.add(level_key, 0, timeout=LEVEL_MEMORY)
-        level = cache.incr(level_key)
-        period = lock_period(level)
-        until = time.time() + period
-        # An int: Django's RedisCache stores it raw, so the reservation script reads its TTL.
-        cache.set(lock_key, math.ceil(until), timeout=period)
-        # The counter expires with the lock: then the account gets T more tries.
-        cache.touch(failures_key, period)
-        if attempt.device is None:
-            _index_lock(cache, attempt.username, until)
-    except Exception:  # the store failed after the reservation held
-        logger.exception("Lockout store failed while locking an account")
+        level, period, until = failures.attempt(
+            lambda store: _lock(store, attempt, keys), LOCK_FAILURE, policy=failures.OPEN
+        )
+    except failures.StoreFailed:  # the store failed after the reservation held (logged)
         return
     events.record(
         events.ACCOUNT_LOCKED_OUT,
@@ -235,10 +237,10 @@ def record_success(request: Any, attempt: Attempt) -> None:
     if not attempt.counted:
         return
     failures_key, _, _ = _keys(attempt.bucket, attempt.username)
-    try:
-        abuse_cache().delete(failures_key)
-    except Exception:  # the login itself succeeded
-        logger.exception("Lockout store failed while resetting a counter")
+    with contextlib.suppress(failures.StoreFailed):  # logged; the login itself succeeded
+        failures.attempt(
+            lambda store: store.delete(failures_key), RESET_FAILURE, policy=failures.OPEN
+        )
     if attempt.failures:
         signals.lockout_reset.send(
             sender=Attempt, username=attempt.username, failures=attempt.failures, request=request
@@ -251,8 +253,7 @@ def record_success(request: Any, attempt: Attempt) -> None:
 
 def refusal(request: Any) -> Refusal | None:
     """Why the lockout refused this request's login before checking the password, if it did."""
-    value = getattr(getattr(request, "_request", request), REFUSAL_ATTR, None)
-    return value if isinstance(value, Refusal) else None
+    return None if request is None else state_of(request).lockout_refusal
 
 
 def raise_for_lockout(request: Any) -> None:
@@ -270,20 +271,37 @@ def raise_for_lockout(request: Any) -> None:
     raise LockedOut(reason.retry_after, reason.username)
 
 
-def _index_lock(cache: BaseCache, username: str, until: float) -> None:
+def _lock(store: Store, attempt: Attempt, keys: tuple[str, str, str]) -> tuple[int, int, float]:
+    # Single-key writes, each in its own slot: (level, period, unlock time).
+    failures_key, lock_key, level_key = keys
+    level = store.incr(level_key, LEVEL_MEMORY)
+    period = lock_period(level)
+    until = time.time() + period
+    # An int: the reservation script reads the lock's TTL, the cache fallback its value.
+    store.set(lock_key, math.ceil(until), period)
+    # The counter expires with the lock: then the account gets T more tries.
+    store.touch(failures_key, period)
+    if attempt.device is None:
+        _index_lock(store, attempt.username, until)
+    return level, period, until
+
+
+def _index_lock(store: Store, username: str, until: float) -> None:
     # A listing for `manage.py apisec_lockout list`: read-modify-write, so two accounts locking at
     # the same instant may drop one line; enforcement never reads it.
-    key = limiter_key("lockout.index", "accounts")
     now = time.time()
-    index = cache.get(key) or {}
+    index = store.get(_index_key()) or {}
     index = {name: end for name, end in index.items() if end > now}
     index[username] = until
-    cache.set(key, index, timeout=max(apisec_settings.LOCKOUT_PERIODS))
+    store.set(_index_key(), index, max(apisec_settings.LOCKOUT_PERIODS))
 
 
 def locked_accounts() -> dict[str, float]:
-    """Currently locked accounts (canonical username -> unlock time), for the command."""
-    index = abuse_cache().get(limiter_key("lockout.index", "accounts")) or {}
+    """Currently locked accounts (canonical username -> unlock time), for the command.
+
+    A store failure is raised: the command reports it.
+    """
+    index = current_store().get(_index_key()) or {}
     now = time.time()
     return {name: until for name, until in sorted(index.items()) if until > now}
 
@@ -292,16 +310,17 @@ def unlock(username: object, *, by: str = "api") -> bool:
     """Unlock an account (its shared bucket) and forget its lock level; ``True`` if it was locked.
 
     Trusted-device buckets are left alone: they cannot be listed, and they expire by themselves.
+    A store failure is raised: the command reports it.
     """
     name = canonical_username(username)
+    store = current_store()
     failures_key, lock_key, level_key = _keys(name, name)
-    cache = abuse_cache()
-    was_locked = cache.get(lock_key) is not None
-    cache.delete_many([failures_key, lock_key, level_key])
-    key = limiter_key("lockout.index", "accounts")
-    index = cache.get(key) or {}
+    was_locked = store.exists(lock_key)
+    for key in (failures_key, lock_key, level_key):
+        store.delete(key)
+    index = store.get(_index_key()) or {}
     if name in index:
         del index[name]
-        cache.set(key, index, timeout=max(apisec_settings.LOCKOUT_PERIODS))
+        store.set(_index_key(), index, max(apisec_settings.LOCKOUT_PERIODS))
     signals.account_unlocked.send(sender=Attempt, username=name, by=by)
     return was_locked

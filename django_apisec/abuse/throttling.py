@@ -6,12 +6,14 @@ import, so ``override_settings`` cannot reach them). Clients are identified by
 :func:`~django_apisec.request.addresses.rate_bucket_ip`, never by a header a client controls.
 
 A 429 carries ``Retry-After`` and the ``RateLimit-Policy`` / ``RateLimit`` fields of
-draft-ietf-httpapi-ratelimit-headers-10 (the exception handler adds them from the decisions
-recorded on the request).
+draft-ietf-httpapi-ratelimit-headers-10: each throttle records its decision in the request's state
+(:mod:`django_apisec.request.state`), from which the exception handler writes them
+(:mod:`django_apisec.http.ratelimit`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,14 +24,25 @@ from rest_framework.throttling import BaseThrottle
 from django_apisec.abuse import devices, limiter
 from django_apisec.abuse.usernames import canonical_username, submitted_username
 from django_apisec.request.addresses import client_ip, rate_bucket_ip
+from django_apisec.request.state import ThrottleDecision, state_of
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
-DECISIONS_ATTR = "apisec_throttle_decisions"
-REFUNDS_ATTR = "apisec_login_refunds"
+__all__ = [
+    "AnonRateThrottle",
+    "LoginAccountRateThrottle",
+    "LoginIPRateThrottle",
+    "RateThrottle",
+    "ScopedRateThrottle",
+    "UserRateThrottle",
+    "ratelimit_rate",
+    "refund_login_throttles",
+    "throttle_rates",
+    "user_or_ip",
+]
 
 
 def throttle_rates() -> Mapping[str, Any]:
@@ -39,11 +52,6 @@ def throttle_rates() -> Mapping[str, Any]:
         return {}
     rates = rest_framework.get("DEFAULT_THROTTLE_RATES")
     return rates if isinstance(rates, Mapping) else {}
-
-
-def django_request(request: Any) -> HttpRequest:
-    """The Django request under a DRF ``Request`` (attributes set on it outlive the wrapper)."""
-    return getattr(request, "_request", request)  # type: ignore[no-any-return]
 
 
 class RateThrottle(BaseThrottle):
@@ -91,16 +99,16 @@ class RateThrottle(BaseThrottle):
             key = limiter.limiter_key(f"throttle.{scope}", ident)
         except ValueError as exc:
             raise ImproperlyConfigured(f"Invalid throttle scope {scope!r}") from exc
-        self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
-        target = django_request(request)
-        decisions = getattr(target, DECISIONS_ATTR, [])
-        decisions.append((scope, self.decision))
-        setattr(target, DECISIONS_ATTR, decisions)
-        if self.refund_on_login and self.decision.allowed:
-            refunds = getattr(target, REFUNDS_ATTR, [])
-            refunds.append((key, rate, self.failure_policy))
-            setattr(target, REFUNDS_ATTR, refunds)
-        return self.decision.allowed
+        decision = self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
+        state = state_of(request)
+        state.throttle_decisions.append(
+            ThrottleDecision(scope, rate.limit, rate.period, decision.remaining, decision.reset)
+        )
+        if self.refund_on_login and decision.allowed:
+            # The open policy never raises: a lost refund only costs the client one unit.
+            refund = functools.partial(limiter.hit, key, rate, cost=-1, failure_policy="open")
+            state.login_refunds.append(refund)
+        return decision.allowed
 
     def wait(self) -> float | None:
         """Seconds until the next request would be allowed."""
@@ -189,32 +197,18 @@ class LoginAccountRateThrottle(RateThrottle):
         return account if device is None else f"{account}\x00{device}"
 
 
-def refund_login_throttles(request: Any) -> None:
+def refund_login_throttles(request: HttpRequest | Request | None) -> None:
     """Give back the login throttles' hits of ``request`` (call it after a successful login).
 
     The lockout backend calls it, so any login view that uses ``authenticate()`` gets it. A
     refund that fails is logged by the limiter and otherwise ignored.
     """
-    target = django_request(request)
-    refunds = getattr(target, REFUNDS_ATTR, [])
-    setattr(target, REFUNDS_ATTR, [])
-    for key, rate, _policy in refunds:
-        # The open policy never raises: a lost refund only costs the client one unit.
-        limiter.hit(key, rate, cost=-1, failure_policy="open")
-
-
-def ratelimit_headers(request: Any) -> dict[str, str]:
-    """``RateLimit-Policy`` and ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers-10).
-
-    One list member per throttle that decided on this request, e.g.
-    ``RateLimit-Policy: "anon";q=60;w=60`` and ``RateLimit: "anon";r=0;t=42``.
-    """
-    decisions = getattr(django_request(request), DECISIONS_ATTR, None) if request else None
-    if not decisions:
-        return {}
-    policies = [f'"{scope}";q={d.rate.limit};w={d.rate.period}' for scope, d in decisions]
-    states = [f'"{scope}";r={d.remaining};t={d.reset}' for scope, d in decisions]
-    return {"RateLimit-Policy": ", ".join(policies), "RateLimit": ", ".join(states)}
+    if request is None:
+        return
+    state = state_of(request)
+    refunds, state.login_refunds = state.login_refunds, []
+    for refund in refunds:
+        refund()
 
 
 def ratelimit_rate(group: str, request: Any) -> str | None:  # noqa: ARG001 (django-ratelimit's signature)

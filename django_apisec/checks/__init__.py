@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django_apisec.checks import (
     abuse,
+    apikeys,
     cookies,
     core,
     cors,
@@ -30,6 +31,7 @@ from django_apisec.checks.registry import MESSAGES
 __all__ = [
     "MESSAGES",
     "abuse",
+    "apikeys",
     "cookies",
     "core",
     "cors",

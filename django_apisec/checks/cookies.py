@@ -16,6 +16,7 @@ from django.conf import settings
 from django_apisec.checks.core import installed_middleware
 from django_apisec.checks.registry import config_check, deploy_check, emit, error, warning
 from django_apisec.dotted_paths import SESSION_MIDDLEWARE
+from django_apisec.http.cookies import PREFIXES
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -70,7 +71,6 @@ W015 = warning(
     "Set LANGUAGE_COOKIE_SECURE = True.",
 )
 
-COOKIE_PREFIXES = ("__Host-", "__Secure-")
 
 
 def _sessions_in_use() -> bool:
@@ -162,7 +162,7 @@ def check_cookie_name_prefix(**_kwargs: Any) -> list[CheckMessage]:
     messages = []
     for prefix, base in _cookies_in_use():
         name = getattr(settings, f"{prefix}_NAME", base)
-        if isinstance(name, str) and not name.startswith(COOKIE_PREFIXES):
+        if isinstance(name, str) and not name.startswith(PREFIXES):
             default = ", and Django's default name tells everyone what runs" if name == base else ""
             messages.append(
                 emit(W013, setting=f"{prefix}_NAME", name=name, base=base, default=default)

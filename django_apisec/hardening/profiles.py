@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_apisec import dotted_paths
 from django_apisec.conf import parse_trusted_proxies
+from django_apisec.http.cookies import cookie_name
 from django_apisec.observability.formatting import default_logging
 
 if TYPE_CHECKING:
@@ -123,9 +124,10 @@ def _cookie_name(namespace: Mapping[str, Any], prefix: str, base: str, productio
     if not namespace.get(f"{prefix}_SECURE", production):
         return f"apisec_{base}"
     # __Host- demands Secure, Path=/ and no Domain; fall back to __Secure- when those are taken.
-    if namespace.get(f"{prefix}_DOMAIN") or namespace.get(f"{prefix}_PATH", "/") != "/":
-        return f"__Secure-{base}"
-    return f"__Host-{base}"
+    host_only = (
+        not namespace.get(f"{prefix}_DOMAIN") and namespace.get(f"{prefix}_PATH", "/") == "/"
+    )
+    return cookie_name(base, secure=True, host_only=host_only)
 
 
 def scalar_defaults(namespace: Mapping[str, Any], production: bool) -> dict[str, Any]:

@@ -14,21 +14,18 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from django_apisec.conf import apisec_settings
+from django_apisec.http.errors import STATUS_ERRORS
+from django_apisec.request.state import state_of
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-
-# Set on a request whose body went over the limit while being read; the API middleware answers
-# 413 whatever the code that read it made of the exception.
-TOO_LARGE_FLAG = "apisec_body_too_large"
 
 
 class RequestTooLarge(APIException):
     """413: the request body is larger than ``APISEC_MAX_BODY_SIZE``."""
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
-    default_code = "request_too_large"
+    default_detail, default_code = STATUS_ERRORS[status_code]
 
 
 class BodyLimitExceeded(RequestDataTooBig):
@@ -60,8 +57,10 @@ def is_chunked(request: HttpRequest) -> bool:
 class BoundedBodyStream:
     """A read-only file-like wrapper that refuses to return more than ``limit`` bytes.
 
-    Reading past the limit raises :class:`BodyLimitExceeded` and marks the request, so the
-    excess is never buffered: at most ``limit + 1`` bytes are read from the underlying stream.
+    Reading past the limit raises :class:`BodyLimitExceeded` and marks the request's state (the
+    API middleware then answers 413 whatever the code that read the body made of the exception),
+    so the excess is never buffered: at most ``limit + 1`` bytes are read from the underlying
+    stream.
     """
 
     def __init__(self, stream: Any, limit: int, request: HttpRequest) -> None:
@@ -73,7 +72,7 @@ class BoundedBodyStream:
     def _count(self, chunk: bytes) -> bytes:
         self._seen += len(chunk)
         if self._seen > self._limit:
-            setattr(self._request, TOO_LARGE_FLAG, True)
+            state_of(self._request).body_too_large = True
             raise BodyLimitExceeded(f"Request body exceeded {self._limit} bytes.")
         return chunk
 
@@ -128,4 +127,4 @@ def enforce_body_limit(request: HttpRequest) -> bool:
 
 def exceeded_while_reading(request: HttpRequest) -> bool:
     """Whether reading ``request``'s body hit the limit."""
-    return bool(getattr(request, TOO_LARGE_FLAG, False))
+    return state_of(request).body_too_large

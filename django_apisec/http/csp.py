@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
+from django_apisec.http.sync_async import SyncAsyncMiddleware
+
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Mapping
 
     from django.http import HttpRequest, HttpResponseBase
+
+__all__ = [
+    "ContentSecurityPolicyMiddleware",
+    "build_policy",
+]
 
 HEADERS = (
     ("Content-Security-Policy", "SECURE_CSP"),
@@ -50,34 +56,12 @@ def build_policy(config: Mapping[str, Any]) -> str:
     return "; ".join(directives)
 
 
-class ContentSecurityPolicyMiddleware:
+class ContentSecurityPolicyMiddleware(SyncAsyncMiddleware):
     """Add the CSP headers configured in ``SECURE_CSP`` unless the view set its own."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(
-        self,
-        get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]],
-    ) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        """Sync entry point; delegates to ``__acall__`` under ASGI."""
-        if self.async_mode:
-            return self.__acall__(request)
-        response = self.get_response(request)
-        return self.add_headers(response)  # type: ignore[arg-type]
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        """Async entry point."""
-        response = await self.get_response(request)  # type: ignore[misc]
-        return self.add_headers(response)
-
-    def add_headers(self, response: HttpResponseBase) -> HttpResponseBase:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         """Set each configured policy header the response does not already carry."""
         for header, setting in HEADERS:
             config = getattr(settings, setting, None)

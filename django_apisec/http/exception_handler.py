@@ -1,8 +1,9 @@
 """A DRF exception handler that gives every API error one shape and never leaks internals.
 
-Errors are ``{"detail": ..., "code": ...}``; validation errors add ``"errors"`` (field -> messages).
-An unhandled exception becomes a 500 ``{"detail": "Internal server error", "code":
-"server_error", "request_id": ...}``; the traceback is logged server-side only. Refusals that
+Errors have the shape and wording of :mod:`django_apisec.http.errors`: ``{"detail": ...,
+"code": ...}``; validation errors add ``"errors"`` (field -> messages). An unhandled exception
+becomes a 500 ``{"detail": "Internal server error", "code": "server_error", "request_id": ...}``;
+the traceback is logged server-side only. Refusals that
 matter to security (authentication, authorization, validation, throttling, oversized or abusive
 input) are recorded as security events (:mod:`django_apisec.observability.events`).
 """
@@ -21,11 +22,18 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from django_apisec.abuse.lockout import LockedOut
-from django_apisec.abuse.throttling import ratelimit_headers
 from django_apisec.http.body import RequestTooLarge
+from django_apisec.http.errors import (
+    DEFAULT_CLIENT_ERROR,
+    INVALID_INPUT,
+    LOCKED_OUT,
+    STATUS_ERRORS,
+    error_body,
+)
+from django_apisec.http.ratelimit import ratelimit_headers
 from django_apisec.observability import events
 from django_apisec.request.request_id import request_id
+from django_apisec.request.state import django_request
 
 __all__ = ["exception_handler", "request_id"]
 
@@ -42,8 +50,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     _record_event(exc, request)
     response = drf_exception_handler(exc, context)
     if response is None:
-        django_request = getattr(request, "_request", request)
-        rid = request_id(django_request)
+        http_request = None if request is None else django_request(request)
+        rid = request_id(http_request)
         logger.error(
             "Unhandled exception in %s (request id %s)",
             type(context.get("view")).__name__,
@@ -54,14 +62,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         # Answering instead of raising would let ATOMIC_REQUESTS commit a half-done write.
         set_rollback()
         # Error reporters (Sentry, the admins mailer) listen for this signal.
-        got_request_exception.send(sender=None, request=django_request)
+        got_request_exception.send(sender=None, request=http_request)
+        detail, code = STATUS_ERRORS[status.HTTP_500_INTERNAL_SERVER_ERROR]
         return Response(
-            {"detail": "Internal server error", "code": "server_error", "request_id": rid},
+            error_body(detail, code, request_id=rid),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     response.data = _error_body(exc, response.data)
     if isinstance(exc, exceptions.Throttled):
-        # DRF throttles cannot set headers; their decisions are recorded on the request.
+        # DRF throttles cannot set headers; their decisions are in the request's state.
         for header, value in ratelimit_headers(request).items():
             response[header] = value
     return response
@@ -69,14 +78,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def _error_body(exc: Exception, data: Any) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
-        return {"detail": "Invalid input.", "code": "invalid", "errors": data}
+        return error_body(*INVALID_INPUT, errors=data)
     if isinstance(exc, Http404):
         # Django's message names the model ("No Note matches ..."); say nothing more than 404.
-        return {"detail": "Not found.", "code": "not_found"}
+        return error_body(*STATUS_ERRORS[status.HTTP_404_NOT_FOUND])
     if isinstance(data, dict) and "detail" in data:
         detail = data["detail"]
-        return {"detail": str(detail), "code": getattr(detail, "code", "error")}
-    return {"detail": "Request failed.", "code": "error", "errors": data}
+        return error_body(str(detail), getattr(detail, "code", DEFAULT_CLIENT_ERROR[1]))
+    return error_body(*DEFAULT_CLIENT_ERROR, errors=data)
 
 
 def _record_event(exc: Exception, request: Any) -> None:
@@ -98,15 +107,15 @@ def _record_event(exc: Exception, request: Any) -> None:
             outcome=events.FAILURE,
             fields=events.field_names(exc.detail),
         )
-    elif isinstance(exc, LockedOut):
-        # A login refused because its account is locked: not a rate limit, an account under
-        # attack (the lock itself was recorded when it was set).
+    elif isinstance(exc, exceptions.Throttled) and _code(exc) == LOCKED_OUT:
+        # A login refused because its account is locked (the lockout's LockedOut): not a rate
+        # limit, an account under attack (the lock itself was recorded when it was set).
         events.record(
             events.ACCOUNT_LOCKED_OUT,
             request=request,
             outcome=events.BLOCKED,
             phase="refused",
-            username=exc.username,
+            username=getattr(exc, "username", None),
             wait=getattr(exc, "wait", None),
         )
     elif isinstance(exc, exceptions.Throttled):

@@ -18,18 +18,22 @@ middleware's, which never overwrites one, and it runs before anything that reads
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+import contextlib
+from typing import TYPE_CHECKING
 
 from django_apisec.http.body import RequestTooLarge, enforce_body_limit, exceeded_while_reading
 from django_apisec.http.errors import error_response, is_api_request, json_error_for
+from django_apisec.http.sync_async import SyncAsyncMiddleware
 from django_apisec.request.request_id import RESPONSE_HEADER, bind, request_id, unbind
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Iterator
 
     from django.http import HttpRequest, HttpResponseBase
+
+__all__ = [
+    "ApiSecurityMiddleware",
+]
 
 # The policy of a document that is data, not a page: it may load nothing and be framed nowhere.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -65,52 +69,27 @@ API_HEADERS = (
 )
 
 
-class ApiSecurityMiddleware:
+class ApiSecurityMiddleware(SyncAsyncMiddleware):
     """Request ids everywhere; security headers, body limits and JSON errors under the API."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(
-        self,
-        get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]],
-    ) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        """Sync entry point; delegates to ``__acall__`` under ASGI."""
-        if self.async_mode:
-            return self.__acall__(request)
+    @contextlib.contextmanager
+    def request_context(self, request: HttpRequest) -> Iterator[None]:
+        """The request's id is the current one (in log records) while it is handled."""
         token = bind(request)
         try:
-            response = self.refuse_early(request)
-            if response is None:
-                response = self.get_response(request)  # type: ignore[assignment]
-            return self.finish(request, response)  # type: ignore[arg-type]
+            yield
         finally:
             unbind(token)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        """Async entry point."""
-        token = bind(request)
-        try:
-            response = self.refuse_early(request)
-            if response is None:
-                response = await self.get_response(request)  # type: ignore[misc]
-            return self.finish(request, response)
-        finally:
-            unbind(token)
-
-    def refuse_early(self, request: HttpRequest) -> HttpResponseBase | None:
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
         """The answer to give without calling the view (a body over the limit), else ``None``."""
         if is_api_request(request) and not enforce_body_limit(request):
             return self.too_large(request)
         return None
 
-    def finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         """Reshape errors and add the headers (API only) and the request id (always)."""
         if is_api_request(request):
             if exceeded_while_reading(request):

@@ -23,28 +23,18 @@ from django_apisec.conf import apisec_settings
 from django_apisec.jwt.families import fingerprint_matches
 from django_apisec.jwt.revocation import is_session_revoked
 from django_apisec.jwt.tokens import SessionAccessToken, jwt_settings
+from django_apisec.jwt.transport import fingerprint_cookie_name
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
 
+__all__ = [
+    "JWTSessionAuthentication",
+    "auth_header_types",
+    "authenticate_header_value",
+]
+
 INVALID_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
-
-
-def _cookie_name(base: str, *, host_only: bool) -> str:
-    if not apisec_settings.JWT_COOKIE_SECURE:
-        return f"apisec_{base}"
-    # __Host- (Secure, Path=/, no Domain) where the path allows it, else __Secure-.
-    return f"{'__Host-' if host_only else '__Secure-'}apisec_{base}"
-
-
-def refresh_cookie_name() -> str:
-    """Name of the refresh-token cookie: ``__Secure-apisec_refresh`` over https."""
-    return _cookie_name("refresh", host_only=False)
-
-
-def fingerprint_cookie_name() -> str:
-    """Name of the sidejacking fingerprint cookie: ``__Host-apisec_fgp`` over https."""
-    return _cookie_name("fgp", host_only=True)
 
 
 def auth_header_types() -> tuple[str, ...]:

@@ -2,31 +2,44 @@
 
 A revoked family (:class:`~django_apisec.models.TokenFamily`) accepts no further refresh. Access
 tokens are not looked up in the database: revoking writes a marker into the ``APISEC_CACHE``
-cache for as long as an access token of the family can live, and authentication reads that one key
-per request (:func:`is_session_revoked`). A password change or deactivation revokes every session
+store (:mod:`django_apisec.store`, one single-key write per family) for as long as an access token
+of the family can live, and authentication checks that one key per request
+(:func:`is_session_revoked`). A password change or deactivation revokes every session
 of the user (:func:`revoke_on_credential_change`, connected in ``AppConfig.ready()``).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
 from django.utils import timezone
 
-from django_apisec.abuse import limiter
-from django_apisec.conf import apisec_settings
 from django_apisec.jwt.tokens import jwt_settings
 from django_apisec.models import TokenFamily
 from django_apisec.signals import sessions_revoked
+from django_apisec.store.backends import current_store
+from django_apisec.store.failures import OPEN, FailureLog, StoreFailed, attempt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-security_logger = logging.getLogger("django_apisec.security")
+__all__ = [
+    "is_session_revoked",
+    "mark_revoked",
+    "marker_key",
+    "revoke_all_sessions",
+    "revoke_family",
+    "revoke_on_credential_change",
+]
+
+#: Logged (at most once per 10 s per process) when the revocation check cannot reach the store.
+CHECK_FAILURE = FailureLog(
+    "django_apisec.security",
+    "Session revocation cache unreachable; access token accepted",
+    event="revocation_cache_unavailable",
+)
 
 MARKER_PREFIX = "apisec:jwt:revoked:"
 
@@ -76,35 +89,34 @@ def marker_key(family_id: uuid.UUID | str) -> str:
 
 
 def mark_revoked(family_ids: Iterable[uuid.UUID | str]) -> None:
-    """Write revocation markers that outlive every access token of these families."""
+    """Write revocation markers that outlive every access token of these families.
+
+    One single-key write per marker (pipelined on Redis): markers of different families live in
+    different Redis Cluster hash slots. A store failure is raised: the revocation is not complete.
+    """
     config = jwt_settings()
     timeout = config.ACCESS_TOKEN_LIFETIME.total_seconds() + _leeway_seconds(config.LEEWAY) + 1
-    markers = {marker_key(family_id): 1 for family_id in family_ids}
-    if markers:
-        caches[apisec_settings.CACHE].set_many(markers, timeout=int(timeout))
+    current_store().mark([marker_key(family_id) for family_id in family_ids], int(timeout))
 
 
 def is_session_revoked(family_id: str) -> bool:
-    """Whether the family of an access token was revoked: one cache read.
+    """Whether the family of an access token was revoked: one existence check (``EXISTS``).
 
-    When the cache cannot be reached the session counts as live (the access token still
-    expires within ``ACCESS_TOKEN_LIFETIME``, and refreshing is checked in the database);
-    the outage is logged as a security event.
+    When the store cannot be reached the session counts as live, whatever
+    ``APISEC_FAILURE_POLICY`` says (failing closed would log out everyone; the access token still
+    expires within ``ACCESS_TOKEN_LIFETIME``, and refreshing is checked in the database); the
+    outage is logged as a ``revocation_cache_unavailable`` security event, at most once per 10 s
+    per process.
     """
-    alias = apisec_settings.CACHE
+    key = marker_key(family_id)
     try:
-        store = limiter.store_for(alias)
-        if isinstance(store, limiter.RedisStore):
-            # The limiter's long-lived client: Django's RedisCache builds a new redis client
-            # object per operation, which cost more than the round trip itself (bench/).
-            key = store.backend.make_key(marker_key(family_id))
-            return bool(store.client.exists(key))
-        return caches[alias].get(marker_key(family_id)) is not None
-    except Exception:  # any cache client error; failing closed would log out everyone
-        security_logger.exception(
-            "Session revocation cache unreachable; access token accepted",
-            extra={"event": "revocation_cache_unavailable", "family_id": family_id},
+        return attempt(
+            lambda store: store.exists(key),
+            CHECK_FAILURE,
+            policy=OPEN,
+            context={"family_id": family_id},
         )
+    except StoreFailed:
         return False
 
 

@@ -1,21 +1,18 @@
 """Login, refresh, logout, logout-all and password-change views for JWT sessions.
 
-The access token travels in the JSON body (keep it in memory); the refresh token in a cookie that
-is HttpOnly, SameSite=Strict, scoped to the directory of these views and, over https, Secure with
-the ``__Secure-`` prefix. ``APISEC_JWT_BODY_TRANSPORT`` also returns and accepts it in the body for
-clients without a cookie jar; a refresh cookie, when sent, always wins over the body.
+How the tokens travel (the access token in the body, the refresh token in a cookie) is
+:mod:`django_apisec.jwt.transport`; the request bodies are :mod:`django_apisec.jwt.serializers`.
 """
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,130 +20,40 @@ from rest_framework.views import APIView
 from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
-from django_apisec.conf import apisec_settings
-from django_apisec.http.origins import origin_trusted
+from django_apisec.apikeys.views import RefuseApiKeysMixin
 from django_apisec.http.parsers import JSONParser
+from django_apisec.jwt import schema  # noqa: F401 (registers the OpenAPI extension)
 from django_apisec.jwt.authentication import (
     INVALID_TOKEN,
     JWTSessionAuthentication,
     authenticate_header_value,
-    fingerprint_cookie_name,
-    refresh_cookie_name,
 )
-from django_apisec.jwt.families import (
-    IssuedSession,
-    SessionError,
-    end_session,
-    rotate_session,
-    start_session,
-)
+from django_apisec.jwt.families import SessionError, end_session, rotate_session, start_session
 from django_apisec.jwt.revocation import LOGOUT_ALL, revoke_all_sessions
+from django_apisec.jwt.serializers import (
+    LoginSerializer,
+    NoBodySerializer,
+    PasswordChangeSerializer,
+    RefreshSerializer,
+)
+from django_apisec.jwt.transport import (
+    check_origin,
+    clear_session_cookies,
+    fingerprint_cookie_name,
+    presented_refresh_token,
+    session_response,
+)
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
+from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
     from rest_framework.request import Request
 
 INVALID_CREDENTIALS = "Invalid username or password."
 
 
-class LoginSerializer(serializers.Serializer[Any]):
-    """``{"username", "password"}``."""
-
-    username = serializers.CharField(max_length=254, trim_whitespace=False)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
-
-
-class RefreshSerializer(serializers.Serializer[Any]):
-    """The refresh token travels in its cookie; ``refresh`` only with body transport."""
-
-    refresh = serializers.CharField(required=False, write_only=True)
-
-
-class NoBodySerializer(serializers.Serializer[Any]):
-    """No request body."""
-
-
-class PasswordChangeSerializer(serializers.Serializer[Any]):
-    """``{"old_password", "new_password"}``."""
-
-    old_password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
-    new_password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
-
-
-def cookie_path(request: HttpRequest) -> str:
-    """``Path`` of the refresh cookie: ``APISEC_JWT_COOKIE_PATH`` or the views' directory."""
-    return apisec_settings.JWT_COOKIE_PATH or posixpath.dirname(request.path.rstrip("/")) + "/"
-
-
-def set_session_cookies(response: Response, request: HttpRequest, issued: IssuedSession) -> None:
-    """Set the refresh cookie (and the fingerprint cookie) for ``issued``."""
-    secure = apisec_settings.JWT_COOKIE_SECURE
-    response.set_cookie(
-        refresh_cookie_name(),
-        issued.refresh,
-        expires=issued.refresh_expires_at,
-        path=cookie_path(request),
-        secure=secure,
-        httponly=True,
-        samesite="Strict",
-    )
-    fingerprint = issued.fingerprint or request.COOKIES.get(fingerprint_cookie_name())
-    if apisec_settings.JWT_FINGERPRINT and fingerprint:
-        response.set_cookie(
-            fingerprint_cookie_name(),
-            fingerprint,
-            expires=issued.refresh_expires_at,
-            path="/",
-            secure=secure,
-            httponly=True,
-            samesite="Strict",
-        )
-
-
-def clear_session_cookies(response: Response, request: HttpRequest) -> None:
-    """Expire the refresh and fingerprint cookies."""
-    response.delete_cookie(refresh_cookie_name(), path=cookie_path(request), samesite="Strict")
-    if apisec_settings.JWT_FINGERPRINT:
-        response.delete_cookie(fingerprint_cookie_name(), path="/", samesite="Strict")
-
-
-def presented_refresh_token(request: Request) -> str | None:
-    """The refresh token of the request: the cookie, else (if enabled) the body's ``refresh``."""
-    cookie = request.COOKIES.get(refresh_cookie_name())
-    if cookie:
-        return str(cookie)
-    if apisec_settings.JWT_BODY_TRANSPORT and isinstance(request.data, dict):
-        body = request.data.get("refresh")
-        if isinstance(body, str) and body:
-            return body
-    return None
-
-
-def check_origin(request: Request) -> None:
-    """Refuse a browser request from an untrusted origin to a cookie-authenticated view.
-
-    SameSite=Strict keeps cross-site requests from carrying the cookie; this also stops a sibling
-    subdomain (same site, other origin). Trust comes from Django's CSRF origin check and
-    django-cors-headers' allow-list (:func:`django_apisec.http.origins.origin_trusted`); clients
-    that send no ``Origin`` pass.
-    """
-    if not origin_trusted(request._request):
-        raise PermissionDenied("Origin not allowed.", code="origin_not_allowed")
-
-
-def _session_response(request: Request, issued: IssuedSession, code: int) -> Response:
-    body = {"access": issued.access}
-    if apisec_settings.JWT_BODY_TRANSPORT:
-        body["refresh"] = issued.refresh
-    # Token responses are never stored by a browser or proxy cache (as RFC 6749 5.1 requires).
-    response = Response(body, status=code, headers={"Cache-Control": "no-store"})
-    set_session_cookies(response, request._request, issued)
-    return response
-
-
-class _CookieAuthView(APIView):
+class _CookieAuthView(RefuseApiKeysMixin, APIView):
     """Base of the views that anonymous clients reach with credentials or a refresh cookie."""
 
     authentication_classes: Any = ()
@@ -174,7 +81,7 @@ class LoginView(_CookieAuthView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request._request,
+            django_request(request),
             **{
                 get_user_model().USERNAME_FIELD: serializer.validated_data["username"],
                 "password": serializer.validated_data["password"],
@@ -191,7 +98,7 @@ class LoginView(_CookieAuthView):
             outcome=events.SUCCESS,
             family_id=str(issued.family_id),
         )
-        response = _session_response(request, issued, status.HTTP_200_OK)
+        response = session_response(request, issued, status.HTTP_200_OK)
         devices.set_cookie(request, response)  # this device keeps its own lockout bucket
         return response
 
@@ -211,13 +118,13 @@ class RefreshView(_CookieAuthView):
         try:
             issued = rotate_session(
                 raw,
-                request=request._request,
+                request=django_request(request),
                 fingerprint=request.COOKIES.get(fingerprint_cookie_name()),
             )
         except SessionError as exc:
             # The cookie is left alone: in a race, this answer may arrive after the winner's.
             raise AuthenticationFailed(exc.detail, code=exc.code) from exc
-        return _session_response(request, issued, status.HTTP_200_OK)
+        return session_response(request, issued, status.HTTP_200_OK)
 
 
 @public
@@ -233,11 +140,11 @@ class LogoutView(_CookieAuthView):
         if raw is not None:
             end_session(raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
 
 
-class LogoutAllView(APIView):
+class LogoutAllView(RefuseApiKeysMixin, APIView):
     """``POST`` with an access token -> 204; every session of the user is revoked."""
 
     authentication_classes = [JWTSessionAuthentication]
@@ -248,11 +155,11 @@ class LogoutAllView(APIView):
         """Revoke every session of the requester."""
         revoke_all_sessions(request.user, reason=LOGOUT_ALL)
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeView(RefuseApiKeysMixin, APIView):
     """``POST {"old_password", "new_password"}`` with an access token -> 204.
 
     The new password goes through ``AUTH_PASSWORD_VALIDATORS``; saving it revokes every session
@@ -272,7 +179,7 @@ class PasswordChangeView(APIView):
         # Through authenticate(): guesses of the old password count toward the account lockout,
         # so a stolen access token cannot brute-force it here.
         checked = authenticate(
-            request._request,
+            django_request(request),
             **{
                 get_user_model().USERNAME_FIELD: user.get_username(),
                 "password": serializer.validated_data["old_password"],
@@ -289,17 +196,5 @@ class PasswordChangeView(APIView):
         user.set_password(new_password)
         user.save(update_fields=["password"])
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        clear_session_cookies(response, request._request)
+        clear_session_cookies(response, django_request(request))
         return response
-
-
-try:
-    from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-except ImportError:  # pragma: no cover - drf-spectacular is optional
-    pass
-else:
-
-    class JWTSessionScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]
-        """OpenAPI: ``JWTSessionAuthentication`` is simplejwt's bearer scheme."""
-
-        target_class = "django_apisec.jwt.authentication.JWTSessionAuthentication"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_apisec.request.addresses import client_ip
 from django_apisec.request.request_id import current_request_id, request_id
+from django_apisec.request.state import django_request
 from django_apisec.signals import security_event
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ OWNER_BYPASS_USED = "owner_bypass"
 VALIDATION_FAILED = "validation_failed"
 INPUT_REJECTED = "input_rejected"
 THROTTLED = "throttled"
+API_KEY_CREATED = "api_key_created"
+API_KEY_REVOKED = "api_key_revoked"
+API_KEY_REJECTED = "api_key_rejected"
 EVENT_TYPES = frozenset(
     {
         AUTHENTICATION_SUCCEEDED,
@@ -68,6 +72,9 @@ EVENT_TYPES = frozenset(
         VALIDATION_FAILED,
         INPUT_REJECTED,
         THROTTLED,
+        API_KEY_CREATED,
+        API_KEY_REVOKED,
+        API_KEY_REJECTED,
     }
 )
 
@@ -114,12 +121,6 @@ class SecurityEvent:
         return {**{k: v for k, v in self.fields.items() if k not in fixed}, **fixed}
 
 
-def _django_request(request: Any) -> HttpRequest | None:
-    """The Django request behind a DRF ``Request`` (or ``request`` itself)."""
-    django_request: HttpRequest | None = getattr(request, "_request", request)
-    return django_request
-
-
 def _client_address(request: HttpRequest | None) -> str | None:
     """The client's address, as the trusted-proxy-aware ``client_ip()`` derives it."""
     return None if request is None else client_ip(request)
@@ -132,7 +133,7 @@ def _user_id(user: Any, request: Any) -> str | None:
     user already resolved on the request (DRF's ``_user``, Django's ``request.user``) is read.
     """
     if user is None and request is not None:
-        user = getattr(request, "_user", None) or vars(_django_request(request)).get("user")
+        user = getattr(request, "_user", None) or vars(django_request(request)).get("user")
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     pk = getattr(user, "pk", None)
@@ -154,16 +155,16 @@ def record(
     ``fields`` are extra JSON-serialisable details: identifiers and names only, never a password,
     token or submitted value. Returns the event.
     """
-    django_request = _django_request(request)
+    http_request = None if request is None else django_request(request)
     event = SecurityEvent(
         type=event_type,
         outcome=outcome,
         time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        request_id=request_id(django_request) if django_request else current_request_id(),
-        client_ip=_client_address(django_request),
+        request_id=request_id(http_request) if http_request is not None else current_request_id(),
+        client_ip=_client_address(http_request),
         user_id=_user_id(user, request),
-        path=getattr(django_request, "path", None),
-        method=getattr(django_request, "method", None),
+        path=getattr(http_request, "path", None),
+        method=getattr(http_request, "method", None),
         fields=fields,
     )
     level = logging.INFO if outcome in _INFO_OUTCOMES else logging.WARNING

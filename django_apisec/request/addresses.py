@@ -18,6 +18,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django_apisec.request.proxies import trusted_proxy_networks
+from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,8 +74,7 @@ def forwarded_hops(meta: Any) -> list[str]:
 
 def client_address(request: Any) -> IPAddress | None:
     """The client's address as an ``ipaddress`` object; ``None`` when unknown."""
-    # A DRF Request proxies META through __getattr__; the Django request has it directly.
-    meta = getattr(request, "_request", request).META
+    meta = django_request(request).META
     remote = meta.get("REMOTE_ADDR")
     address = parse_ip(remote) if isinstance(remote, str) else None
     if address is None:

@@ -1,9 +1,10 @@
 """Request ids: accepted from the client when well formed, else generated; in every log line.
 
 The API middleware calls :func:`bind` at the start of a request and :func:`unbind` at its end.
-The id lives on the request (so every caller agrees) and in a context variable, which
-:class:`RequestIdFilter` copies into each log record. Context variables follow a request into
-``sync_to_async`` threads and across ``await``, so async views log the right id too.
+The id lives in the request's state (:mod:`django_apisec.request.state`), so every caller agrees,
+and in a context variable, which :class:`RequestIdFilter` copies into each log record. Context
+variables follow a request into ``sync_to_async`` threads and across ``await``, so async views log
+the right id too.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import uuid
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING
 
+from django_apisec.request.state import state_of
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
+    from rest_framework.request import Request
 
 __all__ = [
     "RequestIdFilter",
@@ -41,21 +45,21 @@ def is_valid_request_id(value: object) -> bool:
     return isinstance(value, str) and _WELL_FORMED.fullmatch(value) is not None
 
 
-def request_id(request: HttpRequest | None) -> str:
+def request_id(request: HttpRequest | Request | None) -> str:
     """The request's id: a well-formed ``X-Request-ID`` from the client, else a new one.
 
-    The id is stored on the request so that every later call (logs, the response) agrees.
+    ``request`` is a Django ``HttpRequest`` or a DRF ``Request``.
+
+    The id is kept in the request's state so that every later call (logs, the response) agrees.
     Without a request, the id bound to the current context, else a fresh one.
     """
     if request is None:
         return _current.get() or uuid.uuid4().hex
-    existing = getattr(request, "apisec_request_id", None)
-    if existing:
-        return str(existing)
-    candidate = request.META.get(REQUEST_ID_HEADER, "")
-    value = candidate if is_valid_request_id(candidate) else uuid.uuid4().hex
-    request.apisec_request_id = value  # type: ignore[attr-defined]
-    return value
+    state = state_of(request)
+    if state.request_id is None:
+        candidate = request.META.get(REQUEST_ID_HEADER, "")
+        state.request_id = candidate if is_valid_request_id(candidate) else uuid.uuid4().hex
+    return state.request_id
 
 
 def current_request_id() -> str | None:

@@ -83,6 +83,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "production_stack": 14,  # tests/integration/conftest.py ``server``
         "deploy_checks": 15,  # settings the deploy checks read; nothing connects to it
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
+        "apikeys": 8,  # tests/integration/test_apikeys_server.py
     }
 )
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from django_apisec.apikeys.views import ApiKeyViewSet
 from testproject.api import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -8,6 +9,8 @@ router.include_root_view = False
 router.register("notes", views.NoteViewSet, basename="note")
 router.register("projects", views.ProjectViewSet, basename="project")
 router.register("tasks", views.TaskViewSet, basename="task")
+# Create (the key is shown once), list and revoke the requester's API keys.
+router.register("keys", ApiKeyViewSet, basename="apikey")
 
 
 urlpatterns = [

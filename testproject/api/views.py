@@ -4,6 +4,7 @@ from rest_framework import filters, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_apisec.apikeys.scopes import ANY_KEY, scopes_for
 from django_apisec.ownership import OwnedQuerysetMixin, public
 from testproject.api.models import Note, Project, Task
 from testproject.api.serializers import (
@@ -29,7 +30,9 @@ class SchemaView(SpectacularAPIView):
 
 
 class MeView(APIView):
-    """The authenticated user."""
+    """The authenticated user (any valid API key may ask)."""
+
+    required_scopes = {"GET": ANY_KEY, "HEAD": ANY_KEY, "OPTIONS": ANY_KEY}
 
     @extend_schema(responses=UserSerializer)
     def get(self, request):
@@ -38,6 +41,8 @@ class MeView(APIView):
 
 class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The requester's notes; search with ?search=, sort with ?ordering=."""
+
+    required_scopes = scopes_for("notes")
 
     queryset = Note.objects.select_related("owner")
     serializer_class = NoteSerializer
@@ -50,6 +55,8 @@ class NoteViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 class ProjectViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The requester's projects."""
 
+    required_scopes = scopes_for("projects")
+
     queryset = Project.objects.select_related("owner")
     serializer_class = ProjectSerializer
     owner_field = "owner"
@@ -57,6 +64,8 @@ class ProjectViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
 class TaskViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """Tasks in the requester's projects."""
+
+    required_scopes = scopes_for("tasks")
 
     queryset = Task.objects.all()
     serializer_class = TaskSerializer

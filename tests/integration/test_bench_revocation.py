@@ -1,5 +1,5 @@
 """The revocation check on Redis (a hot spot bench/request_overhead.py found): one ``EXISTS``
-over the limiter's long-lived client instead of Django's ``RedisCache.get``, same answers."""
+over the store's long-lived client instead of Django's ``RedisCache.get``, same answers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
-from django_apisec.abuse.limiter import RedisStore, store_for
 from django_apisec.jwt import revocation as sessions
+from django_apisec.store.backends import RedisStore, store_for
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
 
 if TYPE_CHECKING:

@@ -1,0 +1,96 @@
+"""What django_apisec's layers learn about a request and pass on: one typed object per request.
+
+The middleware, the throttles, the lockout and the exception handler each learn something about a
+request that a later layer needs: its id, the throttle decisions behind the ``RateLimit`` header
+fields, why the lockout refused a login, the trusted-device token to set, whether the body went
+over its limit. All of it lives in one :class:`RequestState`, reached through :func:`state_of`.
+
+DRF wraps Django's request in its own ``Request`` for each view; the state is kept on the Django
+request, which outlives the wrapper (the middleware sees it after the view returned), so both
+reach the same state. :func:`django_request` is the one place that unwraps a DRF request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rest_framework.request import Request
+
+__all__ = [
+    "ATTRIBUTE",
+    "LockoutRefusal",
+    "RequestState",
+    "ThrottleDecision",
+    "django_request",
+    "state_of",
+]
+
+#: The one attribute django_apisec sets on a Django request.
+ATTRIBUTE = "apisec_state"
+
+
+@dataclass(frozen=True)
+class ThrottleDecision:
+    """One throttle's decision on a request, as the ``RateLimit`` header fields report it."""
+
+    #: The throttle's scope (the key of its rate in ``DEFAULT_THROTTLE_RATES``).
+    scope: str
+    #: The quota: ``limit`` requests per ``period`` seconds.
+    limit: int
+    period: int
+    #: Requests left in the window, and seconds until the whole quota is available again.
+    remaining: int
+    reset: int
+
+
+@dataclass(frozen=True)
+class LockoutRefusal:
+    """Why the lockout refused a login before its password was checked."""
+
+    #: ``"locked"`` (the account's bucket is locked) or ``"unavailable"`` (the store is down and
+    #: the failure policy is closed).
+    reason: str
+    retry_after: int
+    #: The canonical username of the locked account (for the security event, never shown).
+    username: str | None = None
+
+
+@dataclass
+class RequestState:
+    """Everything django_apisec carries from one layer to another during a request."""
+
+    #: The request id (:func:`django_apisec.request.request_id.request_id`), once chosen.
+    request_id: str | None = None
+    #: The decisions of the throttles that ran, for the ``RateLimit`` header fields of a 429.
+    throttle_decisions: list[ThrottleDecision] = field(default_factory=list)
+    #: Hits to give back when the login succeeds (the login throttles count failures only).
+    login_refunds: list[Callable[[], object]] = field(default_factory=list)
+    #: Set when the lockout refused the login without checking the password.
+    lockout_refusal: LockoutRefusal | None = None
+    #: A trusted-device token issued by a successful login, to be set as a cookie.
+    trusted_device_token: str | None = None
+    #: Set when the body went over ``APISEC_MAX_BODY_SIZE`` while being read.
+    body_too_large: bool = False
+
+
+def django_request(request: HttpRequest | Request) -> HttpRequest:
+    """The Django request: ``request`` itself, or the one a DRF ``Request`` wraps."""
+    if isinstance(request, HttpRequest):
+        return request
+    return request._request
+
+
+def state_of(request: HttpRequest | Request) -> RequestState:
+    """The state of ``request`` (a Django or a DRF request), created on first use."""
+    target = django_request(request)
+    state = getattr(target, ATTRIBUTE, None)
+    if not isinstance(state, RequestState):
+        state = RequestState()
+        setattr(target, ATTRIBUTE, state)
+    return state
