@@ -1,14 +1,20 @@
-"""The shop fixed the way each finding's hint says: the same views, no finding."""
+"""The shop fixed the way each finding's hint says: the same views, no finding.
+
+The test settings accept API keys next to JWT sessions, so each view also declares the key scope
+each method needs (apisec.W560); the function view takes JWT sessions only.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from rest_framework import generics, viewsets
-from rest_framework.decorators import action, api_view
+from rest_framework.decorators import action, api_view, authentication_classes
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_apisec.apikeys.scopes import scopes_for
+from django_apisec.jwt.authentication import JWTSessionAuthentication
 from django_apisec.ownership.mixins import OwnedQuerysetMixin, get_owned_object_or_404, owned_by
 from django_apisec.ownership.permissions import public
 from tests.shop.models import Customer, Invoice, InvoiceLine, Product
@@ -25,6 +31,7 @@ from tests.shop.serializers import (
 
 
 class CustomerViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):  # type: ignore[type-arg]
+    required_scopes = scopes_for("shop")
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     owner_field = "owner"
@@ -34,6 +41,7 @@ class CustomerViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):  # type: ignor
 
 
 class InvoiceLineList(OwnedQuerysetMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
+    required_scopes = scopes_for("shop")
     queryset = InvoiceLine.objects.all()
     serializer_class = InvoiceLineSerializer
     owner_field = "invoice__customer__owner"
@@ -43,6 +51,7 @@ class InvoiceLineList(OwnedQuerysetMixin, generics.ListCreateAPIView):  # type: 
 
 
 class InvoiceViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):  # type: ignore[type-arg]
+    required_scopes = scopes_for("shop")
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     owner_field = "customer__owner"
@@ -57,6 +66,8 @@ class InvoiceViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):  # type: ignore
 
 
 class InvoiceTotalView(APIView):
+    required_scopes = scopes_for("shop")
+
     def get(self, request: Request, pk: int) -> Response:
         invoice = get_owned_object_or_404(
             Invoice.objects.all(), "customer__owner", request.user, pk=pk
@@ -65,6 +76,7 @@ class InvoiceTotalView(APIView):
 
 
 @api_view(["GET"])
+@authentication_classes([JWTSessionAuthentication])
 def customer_detail(request: Request, pk: int) -> Response:
     customers = owned_by(Customer.objects.all(), "owner", request.user)
     customer = customers.filter(pk=pk).values("id", "name").first()
@@ -74,12 +86,14 @@ def customer_detail(request: Request, pk: int) -> Response:
 
 
 class InvoiceLineDetail(OwnedQuerysetMixin, generics.RetrieveUpdateDestroyAPIView):  # type: ignore[type-arg]
+    required_scopes = scopes_for("shop")
     queryset = InvoiceLine.objects.all()
     serializer_class = InvoiceLineSerializer
     owner_field = "invoice__customer__owner"
 
 
 class InvoiceList(OwnedQuerysetMixin, generics.ListCreateAPIView):  # type: ignore[type-arg]
+    required_scopes = scopes_for("shop")
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
     owner_field = "customer__owner"
