@@ -38,6 +38,9 @@ DEFAULT_LOCKOUT_PERIODS = (60, 300, 900, 3600, 21600, 86400)
 DEFAULT_LOCKOUT_WINDOW = 3600
 DEFAULT_TRUSTED_DEVICE_AGE = 30 * 86400
 DEFAULT_SESSION_MAX_AGE = timedelta(days=30)
+DEFAULT_OWNERSHIP_DEPTH = 3
+# Beyond this many relations an "owner" is rarely the owner (and the search grows with each hop).
+LARGEST_OWNERSHIP_DEPTH = 6
 
 # The largest count a database LIMIT, a cache and Redis all hold (a signed 64-bit integer).
 LARGEST_COUNT = 2**63 - 1
@@ -188,6 +191,16 @@ def _is_lockout_periods(value: object) -> bool:
         isinstance(value, (list, tuple))
         and bool(value)
         and all(is_int(item, 1, LONGEST_SECONDS) for item in value)
+    )
+
+
+def _is_suppression_list(value: object) -> bool:
+    # A missing or empty reason is usable here: apisec.E514 reports it (and it suppresses nothing).
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, Mapping)
+        and is_text(item.get("id"))
+        and all(isinstance(item.get(key, ""), str) for key in ("target", "reason"))
+        for item in value
     )
 
 
@@ -426,6 +439,38 @@ JWT_PRUNE_BATCH_SIZE: Setting[int] = Setting(
     _int(1, LARGEST_PRUNE_BATCH),
     default_doc="``1000``",
 )
+OWNERSHIP_DEPTH: Setting[int] = Setting(
+    "APISEC_OWNERSHIP_DEPTH",
+    "apisec.E624",
+    f"an int from 1 to {LARGEST_OWNERSHIP_DEPTH}",
+    DEFAULT_OWNERSHIP_DEPTH,
+    _int(1, LARGEST_OWNERSHIP_DEPTH),
+    # Unusable: the deepest search, so that no owned model goes unjudged.
+    fallback=LARGEST_OWNERSHIP_DEPTH,
+    default_doc=f"``{DEFAULT_OWNERSHIP_DEPTH}``",
+)
+SHARED_MODELS: Setting[tuple[str, ...]] = Setting(
+    "APISEC_SHARED_MODELS",
+    "apisec.E625",
+    'a list of "app_label.ModelName" str, e.g. ["shop.Product"]',
+    (),
+    is_text_list,
+    lambda value: tuple(item.lower() for item in value),
+    # Unusable: no model is shared, every owned model is judged.
+    fallback=(),
+    default_doc="``()``",
+)
+AUDIT_SUPPRESSIONS: Setting[tuple[dict[str, str], ...]] = Setting(
+    "APISEC_AUDIT_SUPPRESSIONS",
+    "apisec.E626",
+    'a list of dicts with an "id", a "reason" and optionally a "target" (str each)',
+    (),
+    _is_suppression_list,
+    lambda value: tuple(dict(item) for item in value),
+    # Unusable: nothing is suppressed.
+    fallback=(),
+    default_doc="``()``",
+)
 API_KEY_SCOPES: Setting[frozenset[str]] = Setting(
     "APISEC_API_KEY_SCOPES",
     "apisec.E630",
@@ -564,6 +609,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
     JWT_PREVIOUS_KEYS,
     JWT_PRUNE_EVERY,
     JWT_PRUNE_BATCH_SIZE,
+    OWNERSHIP_DEPTH,
+    SHARED_MODELS,
+    AUDIT_SUPPRESSIONS,
     API_KEY_SCOPES,
     API_KEY_ROTATION_OVERLAP,
     API_KEY_HTTPS_ONLY,
@@ -708,6 +756,21 @@ class ApisecSettings:
     def JWT_PRUNE_BATCH_SIZE(self) -> int:  # noqa: N802
         """Rows deleted per statement when pruning dead sessions."""
         return JWT_PRUNE_BATCH_SIZE.value()
+
+    @property
+    def OWNERSHIP_DEPTH(self) -> int:  # noqa: N802
+        """Most relations the views audit follows from a model to the user model."""
+        return OWNERSHIP_DEPTH.value()
+
+    @property
+    def SHARED_MODELS(self) -> tuple[str, ...]:  # noqa: N802
+        """Models (``"app_label.modelname"``, lower case) the views audit treats as not owned."""
+        return SHARED_MODELS.value()
+
+    @property
+    def AUDIT_SUPPRESSIONS(self) -> tuple[dict[str, str], ...]:  # noqa: N802
+        """Views-audit findings accepted on purpose, each with its written reason."""
+        return AUDIT_SUPPRESSIONS.value()
 
     @property
     def API_KEY_SCOPES(self) -> frozenset[str]:  # noqa: N802

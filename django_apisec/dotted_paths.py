@@ -38,6 +38,9 @@ AUTH_URLCONF = "django_apisec.urls"  # include() it under the refresh cookie's p
 
 # --- django_apisec: import paths check hints name ----------------------------------------------
 PUBLIC_DECORATOR = "django_apisec.ownership.public"  # @public: a view anonymous clients may use
+OWNED_QUERYSET_MIXIN = "django_apisec.ownership.OwnedQuerysetMixin"  # scopes a view's objects
+OWNED_BY = "django_apisec.ownership.owned_by"  # scopes a queryset in a plain view
+GET_OWNED_OBJECT_OR_404 = "django_apisec.ownership.get_owned_object_or_404"  # scoped lookup
 
 # --- django_apisec: LOGGING (filters and formatter) ---------------------------------------------
 REQUEST_ID_FILTER = "django_apisec.request.request_id.RequestIdFilter"

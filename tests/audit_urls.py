@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter, SimpleRouter
 from rest_framework.urlpatterns import format_suffix_patterns
@@ -77,7 +78,21 @@ serializers = [
     path("writable-nested/", v.WritableNestedTaskCreate.as_view()),
 ]
 
+scoping = [
+    path("same-for-everyone/", v.SameForEveryoneNoteList.as_view()),
+    path("user-filtered/", v.UserFilteredNoteList.as_view()),
+    path("kwarg-needing/", v.KwargNeedingNoteList.as_view()),
+    path("database-touching/", v.DatabaseTouchingNoteList.as_view()),
+    path("list-returning/", v.ListReturningNoteList.as_view()),
+    path("direct-lookup/<int:pk>/", v.DirectLookupNoteView.as_view()),
+    path("scoped-lookup/<int:pk>/", v.ScopedLookupNoteView.as_view()),
+    path("schema/", v.PublicSchemaView.as_view()),
+    path("staff-schema/", v.StaffSchemaView.as_view()),
+]
+
 urlpatterns = [
+    path("audit/scoping/", include(scoping)),
+    path("audit/admin/", admin.site.urls),
     path("audit/", include(format_suffix_patterns(anonymous))),
     re_path(r"^audit/detail/", include(detail)),
     path("audit/serializers/", include((serializers, "audit"), namespace="serializers")),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views import View
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, serializers, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser, IsAuthenticated
 from rest_framework.permissions import IsAuthenticatedOrReadOnly as ReadOnlyForAnonymous
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -567,3 +569,74 @@ class AllFieldsNoteViewSet(viewsets.ModelViewSet):
     serializer_class = AllNoteSerializer
     permission_classes = [ReadOnlyForAnonymous]
     ordering_fields = "__all__"
+
+
+# --- E510 / W513: querysets built for two users ------------------------------------------------
+
+
+class SameForEveryoneNoteList(generics.ListAPIView):
+    serializer_class = SafeNoteSerializer
+
+    def get_queryset(self):
+        return Note.objects.all()
+
+
+class UserFilteredNoteList(generics.ListAPIView):
+    serializer_class = SafeNoteSerializer
+
+    def get_queryset(self):
+        return Note.objects.filter(owner=self.request.user)
+
+
+class KwargNeedingNoteList(generics.ListAPIView):
+    serializer_class = SafeNoteSerializer
+
+    def get_queryset(self):
+        return Note.objects.filter(owner_id=self.kwargs["user_id"])
+
+
+class DatabaseTouchingNoteList(generics.ListAPIView):
+    serializer_class = SafeNoteSerializer
+
+    def get_queryset(self):
+        first = Note.objects.filter(owner=self.request.user).first()
+        return Note.objects.filter(pk=getattr(first, "pk", None))
+
+
+class ListReturningNoteList(generics.ListAPIView):
+    serializer_class = SafeNoteSerializer
+
+    def get_queryset(self):
+        return [Note(title="not a queryset")]
+
+
+# --- E511: lookups in method bodies --------------------------------------------------------------
+
+
+class DirectLookupNoteView(APIView):
+    def delete(self, request, pk):
+        Note.objects.filter(pk=pk).delete()
+        return Response(status=204)
+
+
+class ScopedLookupNoteView(APIView):
+    def get(self, request, pk):
+        note = Note.objects.filter(owner=request.user).get(pk=pk)
+        other = get_object_or_404(Note, pk=pk, owner=request.user)
+        return Response({"title": note.title, "same": other == note})
+
+    def post(self, request, pk):
+        Note.objects.create(title="new", owner=request.user)
+        return Response(status=201)
+
+
+# --- W515 / W516: inventory ------------------------------------------------------------------
+
+
+@public
+class PublicSchemaView(SpectacularAPIView):
+    pass
+
+
+class StaffSchemaView(SpectacularAPIView):
+    permission_classes = [IsAdminUser]

@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "django_apisec",
     "django_apisec.monitoring",
     "testproject.api",
+    # The views audit's second sample project (tests/test_audit_shop.py).
+    "tests.shop",
 ]
 ROOT_URLCONF = "testproject.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
@@ -43,6 +45,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
+# The shop's catalogue has a created_by user but belongs to nobody (tests/shop/models.py).
+APISEC_SHARED_MODELS = ["shop.Product"]
 # As in the testproject: API keys next to JWT sessions. DRF copies these two lists into its view
 # classes at import, so override_settings cannot add them later.
 REST_FRAMEWORK = {

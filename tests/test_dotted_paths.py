@@ -27,6 +27,7 @@ from django_apisec.http.parsers import JSONParser
 from django_apisec.jwt.authentication import JWTSessionAuthentication
 from django_apisec.observability.formatting import JsonLinesFormatter
 from django_apisec.observability.redaction import RedactingFilter
+from django_apisec.ownership.mixins import OwnedQuerysetMixin, get_owned_object_or_404, owned_by
 from django_apisec.ownership.permissions import public
 from django_apisec.request.addresses import ratelimit_key
 from django_apisec.request.request_id import RequestIdFilter
@@ -45,6 +46,9 @@ OURS: dict[str, Any] = {
     dotted_paths.LOCKOUT_BACKEND: LockoutModelBackend,
     dotted_paths.CSRF_FAILURE_VIEW: csrf_failure,
     dotted_paths.PUBLIC_DECORATOR: public,
+    dotted_paths.OWNED_QUERYSET_MIXIN: OwnedQuerysetMixin,
+    dotted_paths.OWNED_BY: owned_by,
+    dotted_paths.GET_OWNED_OBJECT_OR_404: get_owned_object_or_404,
     dotted_paths.REQUEST_ID_FILTER: RequestIdFilter,
     dotted_paths.REDACTING_FILTER: RedactingFilter,
     dotted_paths.JSON_LINES_FORMATTER: JsonLinesFormatter,
@@ -53,7 +57,12 @@ OURS: dict[str, Any] = {
 }
 MODULES = {dotted_paths.AUTH_URLCONF}
 # Import paths (not settings values): the capability package's name, not the defining module's.
-IMPORT_PATHS = {dotted_paths.PUBLIC_DECORATOR}
+IMPORT_PATHS = {
+    dotted_paths.PUBLIC_DECORATOR,
+    dotted_paths.OWNED_QUERYSET_MIXIN,
+    dotted_paths.OWNED_BY,
+    dotted_paths.GET_OWNED_OBJECT_OR_404,
+}
 THIRD_PARTY = {
     dotted_paths.SECURITY_MIDDLEWARE,
     dotted_paths.SESSION_MIDDLEWARE,

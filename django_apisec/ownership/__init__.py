@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         OwnedQuerysetMixin,
         OwnerBypass,
         StaffMayRead,
+        get_owned_object_or_404,
         is_owned_by,
         owned_by,
     )
@@ -36,6 +37,7 @@ __all__ = [
     "ReadOnly",
     "StaffMayRead",
     "StrictFieldsMixin",
+    "get_owned_object_or_404",
     "is_owned_by",
     "owned_by",
     "public",
@@ -48,6 +50,7 @@ _EXPORTS = {
     "StaffMayRead": "django_apisec.ownership.mixins",
     "is_owned_by": "django_apisec.ownership.mixins",
     "owned_by": "django_apisec.ownership.mixins",
+    "get_owned_object_or_404": "django_apisec.ownership.mixins",
     # permissions
     "IsOwner": "django_apisec.ownership.permissions",
     "IsOwnerOrReadOnly": "django_apisec.ownership.permissions",

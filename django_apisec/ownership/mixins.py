@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ObjectDoesNotExist,
+    ValidationError,
+)
 from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.http import Http404
 from rest_framework import serializers
 
 from django_apisec.observability import events
@@ -32,6 +38,7 @@ __all__ = [
     "OwnerBypass",
     "OwnerPath",
     "StaffMayRead",
+    "get_owned_object_or_404",
     "is_owned_by",
     "owned_by",
     "resolve_owner_path",
@@ -109,6 +116,22 @@ def owned_by(queryset: QuerySet[M], owner_field: str, user: Any) -> QuerySet[M]:
     else:
         scoped = queryset.filter(**{owner_field: user})
     return scoped
+
+
+def get_owned_object_or_404(queryset: QuerySet[M], owner_field: str, user: Any, **lookup: Any) -> M:
+    """The object of ``queryset`` matching ``lookup`` that ``user`` owns, else ``Http404``.
+
+    For plain ``APIView`` methods and ``@api_view`` functions, where ``OwnedQuerysetMixin`` does
+    not reach: ``get_owned_object_or_404(Invoice.objects.all(), "customer__owner",
+    request.user, pk=pk)``. Another user's object and a missing one raise the same ``Http404``
+    (DRF answers both with the same 404), so ids cannot be probed; an invalid id (``pk="x"``) is
+    a 404 too, never a 500. The views audit (apisec.E511) recognises it as scoped.
+    """
+    scoped = owned_by(queryset, owner_field, user)
+    try:
+        return scoped.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404 from exc
 
 
 def is_owned_by(obj: Model, owner_field: str, user: Any) -> bool:

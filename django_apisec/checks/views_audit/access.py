@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import OR, BasePermission, OperandHolder, SingleOperandHolder
 from rest_framework.request import Request
 
-from django_apisec.checks.registry import deploy_check, emit, error
+from django_apisec.checks.registry import emit, error
+from django_apisec.checks.views_audit.ownership_map import owner_path, user_model
 from django_apisec.checks.views_audit.routes import (
     AUDITED_METHODS,
     ViewRoute,
@@ -21,12 +21,12 @@ from django_apisec.checks.views_audit.routes import (
     first_per_view,
     names_of,
 )
-from django_apisec.dotted_paths import PUBLIC_DECORATOR
+from django_apisec.checks.views_audit.suppressions import audit_check
+from django_apisec.dotted_paths import OWNED_QUERYSET_MIXIN, PUBLIC_DECORATOR
 from django_apisec.ownership.permissions import is_public
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
-    from django.db.models import Model
 
 E501 = error(
     "apisec.E501",
@@ -38,10 +38,13 @@ E501 = error(
 
 E502 = error(
     "apisec.E502",
-    "{view} serves the detail route {route} of {model}, which belongs to a user, without "
-    "scoping objects to the requester: any authenticated user can reach any user's object by id.",
-    "Set owner_field = '<field to the user>' on the view, or override get_queryset() to filter "
-    "on request.user, or add a permission class implementing has_object_permission.",
+    "{view} serves the detail route {route} of {model}, which belongs to a user (through "
+    "{owner_path}), without scoping objects to the requester: any authenticated user can reach "
+    "any user's object by id.",
+    f"Add {OWNED_QUERYSET_MIXIN} to the view's bases with owner_field = '{{owner_path}}': it "
+    "scopes every action and the relations clients choose (list others in "
+    "owned_relations). If you also override get_queryset(), start from "
+    "super().get_queryset().",
 )
 
 # These backends only filter on what the client sends; none of them scopes to the requester.
@@ -111,21 +114,13 @@ def _anonymous_access(view_route: ViewRoute) -> CheckMessage | None:
     )
 
 
-@deploy_check
+@audit_check
 def check_anonymous_access(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E501: a DRF view anonymous clients get through must be marked ``@public``."""
     return first_per_view(distinct_behaviours(drf_routes()), _anonymous_access)
 
 
 # --- apisec.E502: object scoping on detail routes -------------------------------------------
-
-
-def user_model() -> type[Model] | None:
-    """``AUTH_USER_MODEL``, or ``None`` when it is not installed (the audit then skips owners)."""
-    try:
-        return get_user_model()
-    except Exception:  # noqa: BLE001 - a bad AUTH_USER_MODEL is Django's own check
-        return None
 
 
 def owner_fields(model: Any) -> list[str]:
@@ -204,7 +199,8 @@ def _unscoped_detail(view_route: ViewRoute) -> CheckMessage | None:
     if not isinstance(lookup, str) or lookup not in view_route.kwarg_names:
         return None
     model = getattr(getattr(view_class, "queryset", None), "model", None)
-    if model is None or not owner_fields(model) or _is_scoped(view_class):
+    path = owner_path(model)
+    if model is None or path is None or _is_scoped(view_class):
         return None
     return emit(
         E502,
@@ -212,10 +208,11 @@ def _unscoped_detail(view_route: ViewRoute) -> CheckMessage | None:
         view=view_route.label,
         route=view_route.route,
         model=model._meta.label,
+        owner_path=path,
     )
 
 
-@deploy_check
+@audit_check
 def check_object_scoping(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E502: a detail route of an owned model must scope objects to the requester."""
     return first_per_view(drf_routes(), _unscoped_detail)

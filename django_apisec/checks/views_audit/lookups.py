@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
-from django_apisec.checks.registry import deploy_check, emit, error
+from django_apisec.checks.registry import emit, error
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes, first_per_view, names_of
 from django_apisec.checks.views_audit.serializers import looks_secret
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -76,7 +77,7 @@ def _secret_lookups(view_route: ViewRoute) -> CheckMessage | None:
     )
 
 
-@deploy_check
+@audit_check
 def check_filter_fields(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E505 (ordering on every column), E506 (filtering on every column), E507 (secrets)."""
     routes = drf_routes()

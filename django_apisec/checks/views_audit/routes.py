@@ -46,7 +46,7 @@ class ViewRoute:
         return f"{self.view_class.__module__}.{shown}"
 
 
-def _pattern_text(pattern: Any) -> str:
+def pattern_text(pattern: Any) -> str:
     """The route of one pattern level, without regex anchors."""
     text = str(pattern)
     text = text.removeprefix("^")
@@ -89,7 +89,7 @@ def _walk(
 ) -> Iterator[ViewRoute]:
     for entry in patterns:
         try:
-            route = prefix + _pattern_text(entry.pattern)
+            route = prefix + pattern_text(entry.pattern)
             names = kwarg_names | _kwarg_names(entry.pattern)
             if isinstance(entry, URLResolver):
                 children, leaf = list(entry.url_patterns), None
@@ -101,6 +101,14 @@ def _walk(
             yield leaf
         elif children and depth < MAX_INCLUDE_DEPTH:
             yield from _walk(children, route, names, depth + 1)
+
+
+def root_patterns() -> list[Any]:
+    """The root URLconf's patterns; empty when it cannot be loaded (Django's checks say why)."""
+    try:
+        return list(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001 - an unimportable URLconf is reported by Django's checks
+        return []
 
 
 def drf_routes() -> tuple[ViewRoute, ...]:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
-from django_apisec.checks.registry import deploy_check, emit, error, warning
+from django_apisec.checks.registry import emit, error, warning
 from django_apisec.checks.views_audit.access import owner_fields
 from django_apisec.checks.views_audit.routes import ViewRoute, drf_routes, first_per_view, names_of
+from django_apisec.checks.views_audit.suppressions import audit_check
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -138,7 +139,7 @@ def _excluded_fields(view_route: ViewRoute) -> CheckMessage | None:
     )
 
 
-@deploy_check
+@audit_check
 def check_serializer_field_lists(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E503 (``fields = '__all__'``), apisec.W504 (``exclude``) on model serializers."""
     routes = drf_routes()
@@ -218,7 +219,7 @@ def _serialized_secrets(view_route: ViewRoute) -> CheckMessage | None:
     )
 
 
-@deploy_check
+@audit_check
 def check_serialized_secrets(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E508: a model serializer must not return secret-looking fields."""
     return first_per_view(drf_routes(), _serialized_secrets)
@@ -272,7 +273,7 @@ def _owner_writable(view_route: ViewRoute) -> CheckMessage | None:
     )
 
 
-@deploy_check
+@audit_check
 def check_writable_owner(**kwargs: Any) -> list[CheckMessage]:
     """apisec.E509: a model serializer must not let clients set the owning user."""
     return first_per_view(drf_routes(), _owner_writable)
