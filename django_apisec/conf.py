@@ -22,6 +22,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
+from django_apisec.rates import parse_rate
+
 T = TypeVar("T")
 
 PROFILES = ("development", "production")
@@ -536,9 +538,7 @@ def _is_tightening(value: object) -> bool:
         return True
     if not isinstance(value, Mapping) or set(value) != {"rate", "duration"}:
         return False
-    # The limiter's own parser (it raises on a bad rate: unusable); imported here, it imports conf.
-    from django_apisec.abuse.limiter import parse_rate  # noqa: PLC0415
-
+    # The limiter's own parser; it raises on a bad rate, which makes the value unusable.
     return (
         isinstance(value["rate"], str)
         and bool(parse_rate(value["rate"]))

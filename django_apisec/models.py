@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -88,6 +89,15 @@ class APIKey(models.Model):
         return f"{self.name} ({self.prefix})"
 
 
+class TOTPDeviceManager(models.Manager["TOTPDevice"]):
+    """Adds the one question lower layers ask about second factors."""
+
+    def confirmed_for(self, user: Any) -> bool:
+        """Whether ``user`` has a confirmed TOTP device, i.e. a login of theirs needs a second
+        step (the lockout backend asks this without depending on :mod:`django_apisec.mfa`)."""
+        return self.filter(user=user, confirmed_at__isnull=False).exists()
+
+
 class TOTPDevice(models.Model):
     """A user's TOTP authenticator (RFC 6238): at most one per user.
 
@@ -104,6 +114,8 @@ class TOTPDevice(models.Model):
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_used_step = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    objects = TOTPDeviceManager()
 
     class Meta:
         verbose_name = "TOTP device"

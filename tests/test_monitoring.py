@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from django_apisec import signals
 from django_apisec.abuse.throttling import tightened_login_rate
-from django_apisec.monitoring import checks as monitoring_checks
+from django_apisec.checks import monitoring as monitoring_checks
 from django_apisec.monitoring import detector, metrics
 from django_apisec.observability import events
 from django_apisec.signals import security_event

@@ -18,7 +18,6 @@ neither is ever a 500.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import re
@@ -26,9 +25,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions, status
 
+from django_apisec.rates import Rate, parse_rate
 from django_apisec.store.backends import Script
 from django_apisec.store.failures import FailureLog, StoreFailed, attempt
 
@@ -46,8 +45,6 @@ __all__ = [
     "parse_rate",
 ]
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*", re.IGNORECASE)
 _KIND = re.compile(r"[a-z0-9_.-]{1,64}")
 _PART = re.compile(r"[a-z0-9_.-]{0,32}")
 #: Seconds a client is asked to wait when the store is down and the policy is closed.
@@ -79,38 +76,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 local remaining = math.floor((period - (new_tat - now)) / interval + 0.000001)
 return {1, remaining, 0, math.ceil(new_tat - now)}
 """
-
-
-@dataclass(frozen=True)
-class Rate:
-    """``limit`` requests per ``period`` seconds."""
-
-    limit: int
-    period: int
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_rate_text(value: str) -> Rate:
-    match = _RATE.fullmatch(value)
-    if match is None:
-        raise ImproperlyConfigured(f"Invalid throttle rate {value!r}: use e.g. '10/min'.")
-    limit, multiplier, unit = int(match[1]), int(match[2] or 1), match[3].lower()
-    if limit < 1 or multiplier < 1:
-        raise ImproperlyConfigured(f"Invalid throttle rate {value!r}: both numbers must be > 0.")
-    return Rate(limit, multiplier * PERIODS[unit])
-
-
-def parse_rate(value: object) -> Rate | None:
-    """A DRF rate (``"10/min"``, ``"100/hour"``, ``"5/15m"``) as a :class:`Rate`.
-
-    ``None`` means no limit. Anything else that does not parse raises ``ImproperlyConfigured``
-    (``apisec.E414`` reports it on every ``manage.py check``).
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ImproperlyConfigured(f"Invalid throttle rate {value!r}: use e.g. '10/min'.")
-    return _parse_rate_text(value)  # a pure function of the text: parsed once
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,7 @@ RECOVERY_CODE = "recovery_code"
 
 def enrolled_methods(user: Any) -> list[str]:
     """The second factors ``user`` has confirmed (empty: password only)."""
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-    return [TOTP, RECOVERY_CODE] if confirmed else []
+    return [TOTP, RECOVERY_CODE] if TOTPDevice.objects.confirmed_for(user) else []
 
 
 def has_second_factor(user: Any) -> bool:

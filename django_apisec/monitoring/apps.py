@@ -1,4 +1,4 @@
-"""App configuration of the monitoring capability: connects its receivers, registers its checks."""
+"""App configuration of the monitoring capability: connects its receivers."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = "API security monitoring"
 
     def ready(self) -> None:
-        """Count every security event, feed failed logins to the detector, register checks."""
-        from django_apisec.monitoring import checks, detector, metrics  # noqa: F401, PLC0415
+        """Count every security event and feed failed logins to the detector."""
+        from django_apisec.monitoring import detector, metrics  # noqa: PLC0415
         from django_apisec.signals import security_event  # noqa: PLC0415
 
         security_event.connect(
