@@ -361,3 +361,18 @@ def test_an_mfa_token_spent_by_a_concurrent_request_is_refused(
 def test_tokens_that_are_no_strings_or_too_long_find_no_challenge() -> None:
     assert challenges.pending(None) is None
     assert challenges.pending("x" * 129) is None
+
+
+def test_mfa_rows_never_show_a_secret_when_printed() -> None:
+    # The admin, logs and shells print rows with str(): the secret, code hash or token hash of
+    # a second factor must never appear there.
+    from django_apisec.models import MFAChallenge, RecoveryCode, TOTPDevice
+
+    rows = {
+        "ENCRYPTED-SECRET": TOTPDevice(user_id=7, encrypted_secret="ENCRYPTED-SECRET"),
+        "CODE-HASH": RecoveryCode(user_id=7, code_hash="CODE-HASH"),
+        "TOKEN-HASH": MFAChallenge(user_id=7, token_hash="TOKEN-HASH"),
+    }
+    for secret, row in rows.items():
+        assert str(row).endswith("of user 7")
+        assert secret not in str(row)

@@ -296,3 +296,25 @@ def client_request(user: Any) -> Any:
     request = Request(APIRequestFactory().get("/"))
     request.user = user
     return request
+
+
+@pytest.mark.urls("testproject.urls")
+def test_the_mixin_gives_a_read_only_viewset_no_write_routes(alice: Any) -> None:
+    # A router maps POST/PUT to any viewset that has create()/update(): the mixin must not add
+    # them, or a read-only viewset answers a write with a 500 (it did, for /api/keys/{id}/).
+    from rest_framework import mixins, viewsets
+    from rest_framework.routers import SimpleRouter
+
+    from django_apisec.ownership import OwnedQuerysetMixin
+
+    class ReadOnlyNotes(OwnedQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+        queryset = Note.objects.all()
+        owner_field = "owner"
+
+    router = SimpleRouter()
+    router.register("notes", ReadOnlyNotes, basename="ro-note")
+    mapped = {method for url in router.urls for method in url.callback.actions}
+    assert mapped == {"get"}
+    response = client_for(alice).put("/api/keys/null%2Cnull/", {}, format="json")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"

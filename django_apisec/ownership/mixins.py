@@ -170,6 +170,11 @@ class StaffMayRead(OwnerBypass):
         return bool(request.method in ("GET", "HEAD", "OPTIONS") and request.user.is_staff)
 
 
+# The viewset actions (and, for generic views, the handlers a method maps to) that write an object.
+WRITE_ACTIONS = frozenset({"create", "update", "partial_update"})
+WRITE_HANDLERS = {"POST": "create", "PUT": "update", "PATCH": "partial_update"}
+
+
 class OwnedQuerysetMixin:
     """Scope a DRF generic view or viewset to the requester's objects.
 
@@ -258,15 +263,23 @@ class OwnedQuerysetMixin:
             {owner.head: ["The owner is set from the request and cannot be sent."]}
         )
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        """Refuse a client-sent owner, then create."""
-        self._reject_client_owner()
-        return super().create(request, *args, **kwargs)  # type: ignore[misc]
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """After authentication and permissions: refuse a client-sent owner on create and update.
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        """Refuse an ownership change (unless ``allow_owner_transfer``), then update."""
-        self._reject_client_owner()
-        return super().update(request, *args, **kwargs)  # type: ignore[misc]
+        A hook rather than ``create()``/``update()`` overrides: a router maps ``POST``/``PUT`` to
+        any view that has those methods, so defining them here would give a read-only viewset
+        write routes that crash.
+        """
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if self._writes_an_object(request):
+            self._reject_client_owner()
+
+    def _writes_an_object(self, request: Request) -> bool:
+        action = getattr(self, "action", None)
+        if action is not None:  # a viewset
+            return action in WRITE_ACTIONS
+        handler = WRITE_HANDLERS.get(request.method or "")
+        return handler is not None and callable(getattr(self, handler, None))
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         """Save with the requester as owner (a direct owner field is never taken from input)."""

@@ -85,6 +85,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
+        "browser": 6,  # tests/browser/test_spa.py
     }
 )
 

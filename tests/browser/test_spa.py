@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis as redis_lib
 
-from django_apisec.testing.server import django_admin, django_env, production_env, serve
-from tests.services import unavailable
+from django_apisec.testing.server import (
+    django_admin,
+    django_env,
+    production_env,
+    redis_url,
+    serve,
+)
+from tests.services import require_redis, unavailable
 
 pytestmark = pytest.mark.integration
 
@@ -65,9 +72,13 @@ def seen() -> dict[str, Any]:
     node_modules()
     with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
         database = f"sqlite:///{directory}/db.sqlite3"
+        # Production needs its Redis (the testproject refuses to start without one).
+        redis = redis_url("browser")
+        require_redis()
+        redis_lib.Redis.from_url(redis).flushdb()
         env = production_env(
             database,
-            "",
+            redis,
             CORS_ALLOWED_ORIGINS=SPA,
             APISEC_TRUSTED_PROXIES="",
             APISEC_RATE_ANON="100000/min",
@@ -80,7 +91,7 @@ def seen() -> dict[str, Any]:
             f"get_user_model().objects.create_user('alice', password='{PASSWORD}')"
         )
         django_admin(manage, "shell", "-c", create_alice, root=ROOT)
-        # One process (the cache is per-process memory here), threads for the tab races.
+        # One process, threads for the tab races.
         with serve(
             SETTINGS, env=env, tls=True, workers=1, worker_class="gthread", threads=8, root=ROOT
         ) as server:
