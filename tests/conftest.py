@@ -198,3 +198,18 @@ def api_key_settings() -> Iterator[dict[str, Any]]:
     }
     with override_settings(REST_FRAMEWORK=rest_framework):
         yield rest_framework
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_features_known(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Ask each test database once what it supports, with database access allowed.
+
+    From Django 6.1 on, ``run_checks()`` runs model checks against every database; on SQLite a
+    ``JSONField`` check then queries the database (``supports_json_field``), which tests that run
+    checks without the ``django_db`` mark may not do. The answer is cached on the connection.
+    """
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            _ = connection.features.supports_json_field

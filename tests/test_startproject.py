@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 INSTALLATION = ROOT / "docs" / "installation.rst"
 # The settings startproject writes that the docs section says to delete or replace.
-DELETED = ("SECRET_KEY", "DEBUG", "AUTH_PASSWORD_VALIDATORS", "ALLOWED_HOSTS")
+# MAILERS: Django 6.1+ startproject writes the console backend (Django's own mail.E001).
+DELETED = ("SECRET_KEY", "DEBUG", "AUTH_PASSWORD_VALIDATORS", "ALLOWED_HOSTS", "MAILERS")
 MESSAGE = re.compile(r"^\?: \((apisec\.[EW]\d{3})\) .*\n\tHINT: (.*)$", re.MULTILINE)
 
 
