@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import override_settings
 
 from django_apisec.checks import passkeys, settings
 from django_apisec.conf import apisec_settings
-from tests.conftest import DeployIds
+
+if TYPE_CHECKING:
+    from tests.conftest import DeployIds
 
 
 def ids(messages: list[Any]) -> list[str]:

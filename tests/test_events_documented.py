@@ -26,8 +26,8 @@ from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.models import TokenFamily, WebAuthnCredential
 from django_apisec.observability import events
 from django_apisec.signals import security_event
-from tests.soft_authenticator import SoftAuthenticator
 from testproject.api.models import Note
+from tests.soft_authenticator import SoftAuthenticator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
