@@ -6,18 +6,26 @@ tests/browser/test_passkeys.py repeats the main paths in Chromium with a virtual
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_apisec.abuse.devices import cookie_name as device_cookie_name
 from django_apisec.jwt.transport import refresh_cookie_name
-from django_apisec.mfa import passkeys
-from django_apisec.models import RecoveryCode, TokenFamily, WebAuthnChallenge, WebAuthnCredential
+from django_apisec.mfa import challenges, passkeys
+from django_apisec.models import (
+    MFAChallenge,
+    RecoveryCode,
+    TokenFamily,
+    WebAuthnChallenge,
+    WebAuthnCredential,
+)
 from django_apisec.signals import passkey_counter_regressed
 from tests.conftest import PASSWORD
 from tests.soft_authenticator import SoftAuthenticator
@@ -402,3 +410,22 @@ def test_expired_challenges_are_refused_and_pruned(alice: Any, passkey: SoftAuth
     assert passwordless(APIClient(), passkey.get(options)).status_code == 401
     assert passkeys.prune_challenges() == 1
     assert not WebAuthnChallenge.objects.exists()
+
+
+def test_expired_challenges_of_everyone_are_pruned(alice: Any, bob: Any) -> None:
+    challenges.issue(alice)
+    challenges.issue(bob)
+    login_options(APIClient())
+    MFAChallenge.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    WebAuthnChallenge.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    live = challenges.issue(alice)  # (this one also drops alice's own expired challenge)
+    out = io.StringIO()
+    call_command("apisec_prune_challenges", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 MFA challenge(s) and 1 passkey challenge(s)."
+    assert challenges.pending(live) is not None
+    # Piggy-backed: a login that draws the batch prunes them too.
+    challenges.issue(bob)
+    MFAChallenge.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    with override_settings(APISEC_JWT_PRUNE_EVERY=1):
+        assert login(APIClient(), "bob").status_code == 200
+    assert not MFAChallenge.objects.exists()
