@@ -62,7 +62,7 @@ class ApiKeyViewSet(  # type: ignore[misc]  # OwnedQuerysetMixin types request a
     """The requester's API keys: ``POST`` creates (the key is shown once), ``DELETE`` revokes.
 
     Another user's key is a 404, like a missing one. A revoked key stays listed (``revoked``).
-    Creating and revoking need a recent step-up (:class:`RecentAuthentication`): a stolen access
+    Creating and revoking need a recent step-up (``RecentAuthentication``): a stolen access
     token cannot mint itself a long-lived key.
     """
 
