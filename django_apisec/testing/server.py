@@ -87,6 +87,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
         "browser": 6,  # tests/browser/test_spa.py
         "browser_passkeys": 5,  # tests/browser/test_passkeys.py
+        "passkeys_concurrency": 4,  # tests/integration/test_passkeys_concurrency.py
     }
 )
 
