@@ -30,7 +30,7 @@ from tests.services import require_services
 from tests.soft_authenticator import SoftAuthenticator
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from django_apisec.testing.server import Server
 
