@@ -386,6 +386,7 @@ def test_unknown_and_malformed_credentials_are_401_or_400_never_500(alice: Any) 
         {"id": "nope"},
         {"id": 5, "response": []},
         {"id": "x" * 5000},
+        {"id": "AA\u0000AA"},  # PostgreSQL refuses NUL in text: never reaches a query
         {"id": "AAAA", "response": {"clientDataJSON": "!!!"}},
     ):
         response = passwordless(client, credential)

@@ -15,6 +15,7 @@ whose counter is not above the stored one (when either is non-zero) is refused a
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,6 +55,8 @@ CHALLENGE_BYTES = 32
 #: More passkeys than anyone carries; bounds the rows and the options' credential lists.
 MAX_CREDENTIALS = 20
 USER_HANDLE_SALT = "django_apisec.mfa.passkeys.user-handle"
+#: A credential id as browsers send it: base64url, at most 1023 bytes (1364 characters).
+CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1364}")
 
 # Ceremonies (a challenge is spent only by the ceremony it was issued for).
 REGISTER = "register"
@@ -253,7 +256,7 @@ def find_credential(credential: object) -> WebAuthnCredential | None:
     if not isinstance(credential, dict):
         return None
     credential_id = credential.get("id")
-    if not isinstance(credential_id, str) or not credential_id or len(credential_id) > 1400:
+    if not isinstance(credential_id, str) or not CREDENTIAL_ID.fullmatch(credential_id):
         return None
     stored: WebAuthnCredential | None = (
         WebAuthnCredential.objects.select_related("user")
