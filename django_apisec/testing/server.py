@@ -90,6 +90,8 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
         "browser": 6,  # tests/browser/test_spa.py
+        "browser_passkeys": 5,  # tests/browser/test_passkeys.py
+        "passkeys_concurrency": 4,  # tests/integration/test_passkeys_concurrency.py
     }
 )
 
