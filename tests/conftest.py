@@ -72,8 +72,8 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
 # --- Running in parallel (pytest-xdist, ``-n auto --dist loadgroup`` as dev.py and tox do) ------
 
 SERIAL_DIRECTORIES = ("integration", "browser")
-#: One Redis database per worker (``REDIS_DATABASES``: ``unit``, ``unit_gw1``...``unit_gw3``).
-MAX_WORKERS = 4
+#: One Redis database per worker (``REDIS_DATABASES``: ``unit``, ``unit_gw1``).
+MAX_WORKERS = 2
 TOPOLOGY_FIXTURES = {"cluster", "sentinel_group"}
 
 

@@ -24,7 +24,7 @@ def _unit_purpose() -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     purpose = "unit" if worker == "gw0" else f"unit_{worker}"
     if purpose not in REDIS_DATABASES:
-        message = f"no Redis database for xdist worker {worker}: run with -n 4 or fewer"
+        message = f"no Redis database for xdist worker {worker}: run with -n 2 or fewer"
         raise pytest.UsageError(message)
     return purpose
 

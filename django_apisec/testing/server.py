@@ -80,10 +80,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "hardening": 11,  # tests/integration/test_hardening_server.py
         "abuse": 12,  # tests/integration/abuse_server.py deployments and their hash counter
         "unit": 13,  # unit tests on a real Redis (the limiter, lockout, throttles, revocation)
-        # The same, for the second, third and fourth pytest-xdist worker (``-n``).
-        "unit_gw1": 3,
-        "unit_gw2": 2,
-        "unit_gw3": 1,
+        "unit_gw1": 3,  # the same, for the second pytest-xdist worker (``-n 2``)
         "production_stack": 14,  # tests/integration/conftest.py ``server``
         "deploy_checks": 15,  # settings the deploy checks read; nothing connects to it
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
