@@ -213,3 +213,13 @@ def test_a_rewrite_that_walked_as_django_does_is_the_client() -> None:
 
 def test_an_asgi_peer_that_is_no_hop_is_the_client() -> None:
     assert client_ip(asgi_request("203.0.113.9", "1.2.3.4")) == "203.0.113.9"
+
+
+def test_rewrites_are_logged_once_per_interval(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(addresses, "_rewrite_logged_at", {})
+    with caplog.at_level(logging.ERROR, logger="django_apisec.security"):
+        for n in range(3):
+            assert client_ip(asgi_request(f"198.51.100.{n}", f"198.51.100.{n}")) == UNKNOWN
+    assert len(caplog.records) == 1

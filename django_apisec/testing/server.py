@@ -579,7 +579,7 @@ def serve(
     settings_module: str,
     *,
     env: Mapping[str, str] | None = None,
-    app: str = DEFAULT_APP,
+    app: str | None = None,
     tls: bool = False,
     workers: int = 2,
     worker_class: str = "sync",
@@ -589,25 +589,26 @@ def serve(
     gunicorn_args: tuple[str, ...] = (),
     shape: str | None = None,
 ) -> Iterator[Server]:
-    """Serve ``app`` (a WSGI or ASGI path) under ``settings_module``; yield it.
+    """Serve ``app`` (a WSGI or ASGI path; default: the testproject's, for the shape) under
+    ``settings_module``; yield it.
 
     ``env`` is added to :func:`django_env`; ``worker_class`` is any gunicorn worker class
     (``sync``, ``gthread``, :data:`UVICORN_WORKER`...); ``headers`` are sent with every
-    :meth:`Server.request`. ``shape`` (a key of :data:`SHAPES`) chooses the application and the
-    server instead: ``"asgi"`` is gunicorn with uvicorn workers, ``"uvicorn"`` is uvicorn alone
-    (``workers`` processes; ``gunicorn_args`` are then uvicorn's options), ``"wsgi"`` changes
-    nothing. The block starts once every worker is ready; the server is stopped when it ends,
+    :meth:`Server.request`. ``shape`` (a key of :data:`SHAPES`) chooses the server and the
+    default application: ``"asgi"`` is gunicorn with uvicorn workers (``worker_class`` and
+    ``threads`` are ignored), ``"uvicorn"`` is uvicorn alone (``workers`` processes;
+    ``gunicorn_args`` are then uvicorn's options), ``"wsgi"`` changes nothing. The block starts once every worker is ready; the server is stopped when it ends,
     however it ends. Raises :class:`HarnessError` with the log when the server does not start.
     """
     root = root or Path.cwd()
     full_env = django_env(settings_module, env, root=root)
+    shape_app, shape_worker = SHAPES[shape or "wsgi"]
+    app = app or shape_app
     program = "gunicorn"
-    if shape is not None and shape != "wsgi":
-        app, shape_worker = SHAPES[shape]
-        if shape_worker is None:
-            program = "uvicorn"
-        else:
-            worker_class, threads = shape_worker, 1
+    if shape_worker is None:
+        program = "uvicorn"
+    elif shape not in (None, "wsgi"):
+        worker_class, threads = shape_worker, 1
     with tempfile.TemporaryDirectory(prefix="apisec-server-") as directory:
         certificate = self_signed_certificate(Path(directory)) if tls else None
         if tls:
