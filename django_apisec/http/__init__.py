@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django_apisec import lazy_exports
 
 if TYPE_CHECKING:
+    from django_apisec.http.asgi import BodyLimitMiddleware
     from django_apisec.http.csp import ContentSecurityPolicyMiddleware
     from django_apisec.http.errors import csrf_failure
     from django_apisec.http.middleware import ApiSecurityMiddleware
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiSecurityMiddleware",
+    "BodyLimitMiddleware",
     "BoundedPageNumberPagination",
     "ContentSecurityPolicyMiddleware",
     "JSONParser",
@@ -28,6 +30,8 @@ __all__ = [
 
 # Grouped by defining module: a module that moves changes one group.
 _EXPORTS = {
+    # asgi
+    "BodyLimitMiddleware": "django_apisec.http.asgi",
     # csp
     "ContentSecurityPolicyMiddleware": "django_apisec.http.csp",
     # errors

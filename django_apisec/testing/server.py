@@ -101,7 +101,7 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
         "browser": 6,  # tests/browser/test_spa.py
-        "database_shapes": 5,  # tests/integration/test_database_shapes.py
+        "database_shapes": 2,  # tests/integration/test_database_shapes.py
     }
 )
 
