@@ -597,8 +597,9 @@ def serve(
     :meth:`Server.request`. ``shape`` (a key of :data:`SHAPES`) chooses the server and the
     default application: ``"asgi"`` is gunicorn with uvicorn workers (``worker_class`` and
     ``threads`` are ignored), ``"uvicorn"`` is uvicorn alone (``workers`` processes;
-    ``gunicorn_args`` are then uvicorn's options), ``"wsgi"`` changes nothing. The block starts once every worker is ready; the server is stopped when it ends,
-    however it ends. Raises :class:`HarnessError` with the log when the server does not start.
+    ``gunicorn_args`` are then uvicorn's options), ``"wsgi"`` changes nothing. The block starts
+    once every worker is ready; the server is stopped when it ends, however it ends. Raises
+    :class:`HarnessError` with the log when the server does not start.
     """
     root = root or Path.cwd()
     full_env = django_env(settings_module, env, root=root)
