@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from django_apisec.http.middleware import ApiSecurityMiddleware
     from django_apisec.http.pagination import BoundedPageNumberPagination
     from django_apisec.http.parsers import JSONParser
+    from django_apisec.http.unavailable import ServiceUnavailable
 
 __all__ = [
     "ApiSecurityMiddleware",
@@ -25,6 +26,7 @@ __all__ = [
     "BoundedPageNumberPagination",
     "ContentSecurityPolicyMiddleware",
     "JSONParser",
+    "ServiceUnavailable",
     "csrf_failure",
 ]
 
@@ -42,6 +44,8 @@ _EXPORTS = {
     "BoundedPageNumberPagination": "django_apisec.http.pagination",
     # parsers
     "JSONParser": "django_apisec.http.parsers",
+    # unavailable
+    "ServiceUnavailable": "django_apisec.http.unavailable",
 }
 
 

@@ -64,7 +64,7 @@ def revoke_family(family_id: uuid.UUID | str, *, reason: str, user: Any = None) 
     """Revoke one family and its access tokens. Returns whether it was live until now.
 
     When the marker cannot be written, nothing is revoked (the database update is rolled back)
-    and :class:`~django_apisec.http.unavailable.ServiceUnavailable` (503) is raised.
+    and :class:`~django_apisec.http.ServiceUnavailable` (503) is raised.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -86,7 +86,7 @@ def revoke_all_sessions(user: Any, *, reason: str) -> int:
 
     When the markers cannot be written, nothing is revoked (the database update is rolled back,
     and so is the caller's, a password change, when it runs in a transaction) and
-    :class:`~django_apisec.http.unavailable.ServiceUnavailable` (503) is raised.
+    :class:`~django_apisec.http.ServiceUnavailable` (503) is raised.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -116,7 +116,7 @@ def mark_revoked(family_ids: Iterable[uuid.UUID | str]) -> None:
     One single-key write per marker (pipelined on Redis): markers of different families live in
     different Redis Cluster hash slots. When the store fails, the revocation is not complete:
     the failure is logged (``revocation_cache_unavailable``, at most once per 10 s per process)
-    and :class:`~django_apisec.http.unavailable.ServiceUnavailable` is raised (503 with
+    and :class:`~django_apisec.http.ServiceUnavailable` is raised (503 with
     ``Retry-After``, whatever ``APISEC_FAILURE_POLICY`` says: a logout must not claim success).
     """
     config = jwt_settings()
