@@ -103,6 +103,20 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: psycopg's connection pool, one per worker process, for WSGI and ASGI alike. Under
+# ASGI every request runs in a thread of its own, and Django's persistent connections are per
+# thread: they pile up until PostgreSQL refuses ("too many clients"). The pool bounds a process to
+# DATABASE_POOL_MAX_SIZE connections (0: no pool, persistent connections as under WSGI before);
+# a request that waits longer than DATABASE_POOL_TIMEOUT seconds for one is answered 503 +
+# Retry-After. docs/deployment.rst.
+_pool_max_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _pool_max_size > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _pool_max_size,
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
+    }
 
 # Redis: one server (REDIS_URL), Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_SERVICE) or Cluster
 # (REDIS_CLUSTER_NODES); exactly one in production. docs/deployment.rst describes each topology.

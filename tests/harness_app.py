@@ -27,3 +27,29 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     }
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(echoed).encode()]
+
+
+async def asgi_application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The same echo as an ASGI application (what uvicorn serves): path, scheme and client."""
+    if scope["type"] != "http":
+        return  # lifespan: unsupported, as Django's ASGI handler
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    echoed = {
+        "path": scope["path"],
+        "scheme": scope["scheme"],
+        "client": scope["client"][0],
+        "body": body.decode(),
+    }
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(echoed).encode()})

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
+import logging
 
 import pytest
+from django.core.handlers.asgi import ASGIRequest
 from django.test import RequestFactory, override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.request import Request
 
+from django_apisec.request import addresses
 from django_apisec.request.addresses import (
     UNKNOWN,
     client_ip,
@@ -160,3 +164,62 @@ def test_one_ipv6_slash_64_is_one_bucket(address: ipaddress.IPv6Address) -> None
     neighbour = network[-1]
     if address.ipv4_mapped is None and neighbour.ipv4_mapped is None:
         assert rate_bucket_ip(request(str(address))) == rate_bucket_ip(request(str(neighbour)))
+
+
+# --- an ASGI server that rewrote REMOTE_ADDR from X-Forwarded-For ------------------------------
+
+
+def asgi_request(client: str, xff: str) -> object:
+    """A request as uvicorn's proxy headers hand it to Django: the peer replaced by a hop."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"x-forwarded-for", xff.encode("latin1"))],
+        "client": (client, 0),
+        "server": ("testserver", 80),
+    }
+    return ASGIRequest(scope, io.BytesIO())
+
+
+def test_a_rewrite_django_trusts_no_proxy_for_is_not_believed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The attack: a client at a loopback peer the server trusts forges its address.
+    with caplog.at_level(logging.ERROR, logger="django_apisec.security"):
+        addresses.REWRITE_LOG_INTERVAL, interval = 0.0, addresses.REWRITE_LOG_INTERVAL
+        try:
+            forged = [client_ip(asgi_request(f"198.51.100.{n}", f"198.51.100.{n}")) for n in (1, 2)]
+        finally:
+            addresses.REWRITE_LOG_INTERVAL = interval
+    assert forged == [UNKNOWN, UNKNOWN]
+    assert [r.event for r in caplog.records] == ["client_address_rewritten"] * 2  # type: ignore[attr-defined]
+
+
+def test_a_rewrite_past_a_hop_django_does_not_trust_is_not_believed() -> None:
+    # A server trusting '*' takes the leftmost hop, which the client wrote itself.
+    with override_settings(APISEC_TRUSTED_PROXIES=PROXIES):
+        assert client_ip(asgi_request("1.2.3.4", "1.2.3.4, 203.0.113.9")) == UNKNOWN
+        assert client_ip(asgi_request("1.2.3.4", "1.2.3.4, garbage")) == UNKNOWN
+
+
+def test_a_rewrite_that_walked_as_django_does_is_the_client() -> None:
+    # The server trusted the same proxies: the client it picked is the one Django picks.
+    with override_settings(APISEC_TRUSTED_PROXIES=PROXIES):
+        assert client_ip(asgi_request("203.0.113.9", "10.9.9.9, 203.0.113.9")) == "203.0.113.9"
+        assert client_ip(asgi_request("203.0.113.9", "203.0.113.9, 10.0.0.2")) == "203.0.113.9"
+
+
+def test_an_asgi_peer_that_is_no_hop_is_the_client() -> None:
+    assert client_ip(asgi_request("203.0.113.9", "1.2.3.4")) == "203.0.113.9"
+
+
+def test_rewrites_are_logged_once_per_interval(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(addresses, "_rewrite_logged_at", {})
+    with caplog.at_level(logging.ERROR, logger="django_apisec.security"):
+        for n in range(3):
+            assert client_ip(asgi_request(f"198.51.100.{n}", f"198.51.100.{n}")) == UNKNOWN
+    assert len(caplog.records) == 1

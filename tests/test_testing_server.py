@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -78,6 +79,19 @@ def test_the_line_the_hook_logs_is_the_line_readiness_waits_for(
         gunicorn_hooks.post_worker_init(Worker())
     assert ready_workers(caplog.text) == [4321]
     assert ready_workers("[INFO] Booting worker with pid: 4321\n") == []
+
+
+def test_the_hook_turns_off_a_uvicorn_workers_server_banner() -> None:
+    class Config:
+        server_header = True
+
+    class UvicornWorker:
+        pid = 4322
+        log = logging.getLogger("gunicorn.error")
+        config = Config()
+
+    gunicorn_hooks.post_worker_init(UvicornWorker())
+    assert UvicornWorker.config.server_header is False
 
 
 def test_every_redis_user_has_its_own_database() -> None:
@@ -266,3 +280,81 @@ def test_the_ownership_helper_is_importable_from_the_package() -> None:
     assert testing.assert_owner_isolation is assert_owner_isolation
     with pytest.raises(AttributeError, match="no_such_helper"):
         testing.no_such_helper  # noqa: B018
+
+
+# --- deployment shapes: uvicorn workers under gunicorn, uvicorn alone, TLS --------------------
+
+ASGI_APP = "tests.harness_app:asgi_application"
+
+
+@pytest.mark.parametrize("shape", ["asgi", "uvicorn"])
+def test_asgi_shapes_are_ready_with_every_worker_and_trust_no_forwarded_header(
+    shape: str,
+) -> None:
+    with serve("tests.settings", app=ASGI_APP, workers=2, shape=shape) as running:
+        assert len(set(running.workers)) == 2
+        response = running.request(
+            "GET",
+            "/echo/",
+            headers={"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https"},
+        )
+        assert response.status == 200
+        assert response.json() == {
+            "path": "/echo/",
+            "scheme": "http",
+            "client": "127.0.0.1",
+            "body": "",
+        }
+        # No banner names the server software.
+        assert "Server" not in response.headers
+
+
+def handshakes(port: int, *options: str) -> bool:
+    """Whether ``openssl s_client`` with ``options`` completes a handshake with the server."""
+    done = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", *options],
+        input=b"",
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return b"Cipher is (NONE)" not in done.stdout and b"Cipher is" in done.stdout
+
+
+@pytest.mark.parametrize("shape", ["wsgi", "asgi", "uvicorn"])
+def test_tls_offers_mozilla_intermediate_only(shape: str) -> None:
+    app = APP if shape == "wsgi" else ASGI_APP
+    with serve("tests.settings", app=app, workers=1, tls=True, shape=shape) as running:
+        assert running.request("GET", "/").json()["scheme"] == "https"
+        assert running.certificate is not None
+        # TLS 1.2 with an AEAD suite of the profile is accepted...
+        context = ssl.create_default_context(cafile=str(running.certificate))
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        with (
+            socket.create_connection(("127.0.0.1", running.port)) as sock,
+            context.wrap_socket(sock, server_hostname="127.0.0.1") as tls,
+        ):
+            cipher = tls.cipher()
+        assert cipher is not None
+        assert cipher[0] in server.TLS_CIPHERS.split(":")
+        # ... key exchange groups outside the profile (OpenSSL's defaults offer them) are not.
+        for group, accepted in (("X25519", True), ("X448", False), ("secp521r1", False)):
+            assert handshakes(running.port, "-tls1_3", "-groups", group) is accepted, group
+        # ... nor a CBC suite (which Python's default server list offers).
+        context.set_ciphers("ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384")
+        with (
+            socket.create_connection(("127.0.0.1", running.port)) as sock,
+            pytest.raises(ssl.SSLError),
+        ):
+            context.wrap_socket(sock, server_hostname="127.0.0.1")
+
+
+def test_uvicorn_readiness_counts_workers_that_completed_startup() -> None:
+    log = (
+        "INFO:     Uvicorn running on http://127.0.0.1:40123 (Press CTRL+C to quit)\n"
+        "INFO:     Started server process [11]\n"
+        "INFO:     Application startup complete.\n"
+        "INFO:     Started server process [12]\n"
+    )
+    assert listening_port(log) == 40123
+    assert ready_workers(log) == [11]

@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rest_framework import exceptions, status
-
+from django_apisec.http import unavailable
+from django_apisec.http.unavailable import ServiceUnavailable
 from django_apisec.rates import Rate, parse_rate
 from django_apisec.store.backends import Script
 from django_apisec.store.failures import FailureLog, StoreFailed, attempt
@@ -45,10 +45,10 @@ __all__ = [
     "parse_rate",
 ]
 
+#: Seconds a client is asked to wait when the store is down and the policy is closed.
+FAILURE_RETRY_AFTER = unavailable.FAILURE_RETRY_AFTER
 _KIND = re.compile(r"[a-z0-9_.-]{1,64}")
 _PART = re.compile(r"[a-z0-9_.-]{0,32}")
-#: Seconds a client is asked to wait when the store is down and the policy is closed.
-FAILURE_RETRY_AFTER = 10
 MICROSECONDS = 1_000_000
 
 # GCRA. KEYS[1]: the key; ARGV: limit, period (s), cost (negative refunds). Times in µs from the
@@ -106,16 +106,8 @@ def limiter_key(kind: str, value: str, part: str = "") -> str:
     return f"{key}:{part}" if part else key
 
 
-class LimiterUnavailable(exceptions.APIException):
+class LimiterUnavailable(ServiceUnavailable):
     """The abuse-control store is down and the failure policy is closed: 503 + ``Retry-After``."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Service temporarily unavailable, try again later."
-    default_code = "service_unavailable"
-
-    def __init__(self, wait: int = FAILURE_RETRY_AFTER) -> None:
-        super().__init__()
-        self.wait = wait
 
 
 def _fixed_window(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) -> list[int]:

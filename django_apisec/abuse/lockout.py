@@ -32,10 +32,11 @@ from rest_framework import exceptions
 
 from django_apisec import signals
 from django_apisec.abuse import devices
-from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
+from django_apisec.abuse.limiter import LimiterUnavailable, limiter_key
 from django_apisec.abuse.usernames import account_id, canonical_username
 from django_apisec.conf import apisec_settings
 from django_apisec.http.errors import LOCKED_OUT
+from django_apisec.http.unavailable import FAILURE_RETRY_AFTER
 from django_apisec.observability import events
 from django_apisec.request.addresses import client_ip
 from django_apisec.request.state import LockoutRefusal, state_of

@@ -12,22 +12,28 @@ from typing import TYPE_CHECKING
 from django_apisec import lazy_exports
 
 if TYPE_CHECKING:
+    from django_apisec.http.asgi import BodyLimitMiddleware
     from django_apisec.http.csp import ContentSecurityPolicyMiddleware
     from django_apisec.http.errors import csrf_failure
     from django_apisec.http.middleware import ApiSecurityMiddleware
     from django_apisec.http.pagination import BoundedPageNumberPagination
     from django_apisec.http.parsers import JSONParser
+    from django_apisec.http.unavailable import ServiceUnavailable
 
 __all__ = [
     "ApiSecurityMiddleware",
+    "BodyLimitMiddleware",
     "BoundedPageNumberPagination",
     "ContentSecurityPolicyMiddleware",
     "JSONParser",
+    "ServiceUnavailable",
     "csrf_failure",
 ]
 
 # Grouped by defining module: a module that moves changes one group.
 _EXPORTS = {
+    # asgi
+    "BodyLimitMiddleware": "django_apisec.http.asgi",
     # csp
     "ContentSecurityPolicyMiddleware": "django_apisec.http.csp",
     # errors
@@ -38,6 +44,8 @@ _EXPORTS = {
     "BoundedPageNumberPagination": "django_apisec.http.pagination",
     # parsers
     "JSONParser": "django_apisec.http.parsers",
+    # unavailable
+    "ServiceUnavailable": "django_apisec.http.unavailable",
 }
 
 

@@ -3,7 +3,8 @@
 Errors have the shape and wording of :mod:`django_apisec.http.errors`: ``{"detail": ...,
 "code": ...}``; validation errors add ``"errors"`` (field -> messages). An unhandled exception
 becomes a 500 ``{"detail": "Internal server error", "code": "server_error", "request_id": ...}``;
-the traceback is logged server-side only. Refusals that
+the traceback is logged server-side only. A database that cannot serve (refused, unknown, a
+pool timeout) is a 503 with ``Retry-After`` (:mod:`django_apisec.http.unavailable`). Refusals that
 matter to security (authentication, authorization, validation, throttling, oversized or abusive
 input) are recorded as security events (:mod:`django_apisec.observability.events`).
 """
@@ -31,6 +32,7 @@ from django_apisec.http.errors import (
     error_body,
 )
 from django_apisec.http.ratelimit import ratelimit_headers
+from django_apisec.http.unavailable import database_unavailable, is_database_unavailable
 from django_apisec.observability import events
 from django_apisec.request.request_id import request_id
 from django_apisec.request.state import django_request, state_of
@@ -47,6 +49,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         # Django's size errors (and the API middleware's, for a body of unknown length) are a
         # client's fault, not a crash.
         exc = RequestTooLarge()
+    elif is_database_unavailable(exc):
+        # The database refused or timed out: the client may retry; this is no crash. Nothing
+        # the view wrote may be committed.
+        set_rollback()
+        exc = database_unavailable(exc, view=type(context.get("view")).__name__)
     _record_event(exc, request)
     response = drf_exception_handler(exc, context)
     if response is None:

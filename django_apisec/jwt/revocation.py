@@ -14,13 +14,14 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from django_apisec.http.unavailable import ServiceUnavailable
 from django_apisec.jwt.tokens import jwt_settings
 from django_apisec.models import TokenFamily
 from django_apisec.signals import sessions_revoked
-from django_apisec.store.backends import current_store
-from django_apisec.store.failures import OPEN, FailureLog, StoreFailed, attempt
+from django_apisec.store.failures import CLOSED, OPEN, FailureLog, StoreFailed, attempt
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,6 +42,13 @@ CHECK_FAILURE = FailureLog(
     event="revocation_cache_unavailable",
 )
 
+#: Logged (at most once per 10 s per process) when a revocation marker cannot be written.
+MARK_FAILURE = FailureLog(
+    "django_apisec.security",
+    "Session revocation cache unreachable; revocation refused with 503",
+    event="revocation_cache_unavailable",
+)
+
 MARKER_PREFIX = "apisec:jwt:revoked:"
 
 # Revocation reasons, stored in TokenFamily.revoked_reason and sent with sessions_revoked.
@@ -53,13 +61,19 @@ SESSION_ENDED = "session_ended"
 
 
 def revoke_family(family_id: uuid.UUID | str, *, reason: str, user: Any = None) -> bool:
-    """Revoke one family and its access tokens. Returns whether it was live until now."""
+    """Revoke one family and its access tokens. Returns whether it was live until now.
+
+    When the marker cannot be written, nothing is revoked (the database update is rolled back)
+    and :class:`~django_apisec.http.ServiceUnavailable` (503) is raised.
+    """
     now = timezone.now()
-    revoked = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=reason, idle_expires_at=now
-    )
-    # Marked even when it was already revoked: the marker of an earlier revocation may be lost.
-    mark_revoked([family_id])
+    with transaction.atomic():
+        revoked = TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason, idle_expires_at=now
+        )
+        # Marked even when it was already revoked: the marker of an earlier revocation may be
+        # lost.
+        mark_revoked([family_id])
     if revoked:
         sessions_revoked.send(
             sender=TokenFamily, user=user, family_ids=[uuid.UUID(str(family_id))], reason=reason
@@ -68,19 +82,26 @@ def revoke_family(family_id: uuid.UUID | str, *, reason: str, user: Any = None) 
 
 
 def revoke_all_sessions(user: Any, *, reason: str) -> int:
-    """Revoke every live family of ``user`` and their access tokens. Returns how many."""
+    """Revoke every live family of ``user`` and their access tokens. Returns how many.
+
+    When the markers cannot be written, nothing is revoked (the database update is rolled back,
+    and so is the caller's, a password change, when it runs in a transaction) and
+    :class:`~django_apisec.http.ServiceUnavailable` (503) is raised.
+    """
     now = timezone.now()
-    revoked = TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=reason, idle_expires_at=now
-    )
-    if revoked:
+    with transaction.atomic():
+        revoked = TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason, idle_expires_at=now
+        )
+        if not revoked:
+            return 0
         # The rows this call revoked carry its exact timestamp; a family started concurrently
         # either was revoked here (and is found) or is newer than this revocation.
         family_ids = list(
             TokenFamily.objects.filter(user=user, revoked_at=now).values_list("pk", flat=True)
         )
         mark_revoked(family_ids)
-        sessions_revoked.send(sender=TokenFamily, user=user, family_ids=family_ids, reason=reason)
+    sessions_revoked.send(sender=TokenFamily, user=user, family_ids=family_ids, reason=reason)
     return int(revoked)
 
 
@@ -93,11 +114,18 @@ def mark_revoked(family_ids: Iterable[uuid.UUID | str]) -> None:
     """Write revocation markers that outlive every access token of these families.
 
     One single-key write per marker (pipelined on Redis): markers of different families live in
-    different Redis Cluster hash slots. A store failure is raised: the revocation is not complete.
+    different Redis Cluster hash slots. When the store fails, the revocation is not complete:
+    the failure is logged (``revocation_cache_unavailable``, at most once per 10 s per process)
+    and :class:`~django_apisec.http.ServiceUnavailable` is raised (503 with
+    ``Retry-After``, whatever ``APISEC_FAILURE_POLICY`` says: a logout must not claim success).
     """
     config = jwt_settings()
     timeout = config.ACCESS_TOKEN_LIFETIME.total_seconds() + _leeway_seconds(config.LEEWAY) + 1
-    current_store().mark([marker_key(family_id) for family_id in family_ids], int(timeout))
+    keys = [marker_key(family_id) for family_id in family_ids]
+    try:
+        attempt(lambda store: store.mark(keys, int(timeout)), MARK_FAILURE, policy=CLOSED)
+    except StoreFailed as exc:
+        raise ServiceUnavailable from exc
 
 
 def is_session_revoked(family_id: str) -> bool:

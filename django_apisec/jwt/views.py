@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -232,8 +233,11 @@ class PasswordChangeView(RefuseApiKeysMixin, APIView):
             validate_password(new_password, user)
         except DjangoValidationError as exc:
             raise ValidationError({"new_password": list(exc.messages)}) from exc
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
+        # Saving revokes every session; when that cannot complete (the revocation store is down:
+        # 503), the password stays the old one, so the client's retry still works.
+        with transaction.atomic():
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_session_cookies(response, django_request(request))
         return response

@@ -15,7 +15,14 @@ control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:
-    """Log that this worker has loaded the application: the harness's readiness signal."""
+    """Log that this worker has loaded the application: the harness's readiness signal.
+
+    A uvicorn worker (``uvicorn_worker.UvicornWorker``) builds its uvicorn ``Config`` before this
+    hook and loads it after: its ``Server: uvicorn`` banner is turned off here.
+    """
+    config = getattr(worker, "config", None)
+    if config is not None and hasattr(config, "server_header"):
+        config.server_header = False
     worker.log.info("apisec-harness: worker %s ready", worker.pid)
 
 

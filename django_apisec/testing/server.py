@@ -15,14 +15,24 @@ The rules every server started here follows:
   from gunicorn's ``Listening at:`` log line. Nothing binds a port, closes it and hopes it is
   still free a moment later.
 * **Readiness**: the server is ready when every worker has loaded the application (each logs a
-  line from gunicorn's ``post_worker_init`` hook, :mod:`django_apisec.testing.gunicorn_hooks`).
-  No request is spent on readiness, so no throttle bucket is touched.
+  line from gunicorn's ``post_worker_init`` hook, :mod:`django_apisec.testing.gunicorn_hooks`;
+  under ``uvicorn`` alone, each worker's ``Application startup complete.``). No request is spent
+  on readiness, so no throttle bucket is touched.
+* **Shapes** (:data:`SHAPES`): ``wsgi`` (gunicorn's own workers, ``testproject.wsgi``), ``asgi``
+  (gunicorn with uvicorn workers, ``uvicorn_worker.UvicornWorker``, ``testproject.asgi``) and
+  ``uvicorn`` (``uvicorn --workers N`` alone, ``testproject.asgi``), selected with
+  ``serve(..., shape=...)``.
 * **Teardown**: gunicorn runs in its own process group; leaving the block (normally or by an
   exception) terminates the whole group, waits, and kills what is left.
-* **Proxy headers**: gunicorn trusts no forwarded header (``--forwarded-allow-ips ""``); what a
-  request's scheme and client address are is Django's decision (``APISEC_TRUSTED_PROXIES``).
+* **Proxy headers**: the server trusts no forwarded header (gunicorn ``--forwarded-allow-ips ""``,
+  uvicorn ``--no-proxy-headers``); what a request's scheme and client address are is Django's
+  decision (``APISEC_TRUSTED_PROXIES``).
 * **TLS** (``tls=True``): a throwaway self-signed certificate for 127.0.0.1, generated with
-  ``cryptography``; :meth:`Server.connect` verifies the server against it.
+  ``cryptography``; :meth:`Server.connect` verifies the server against it. The server offers
+  Mozilla's "intermediate" profile: TLS 1.2 and 1.3, the AEAD suites of :data:`TLS_CIPHERS`
+  (no CBC), the groups of :data:`TLS_GROUPS` (OpenSSL configuration through ``OPENSSL_CONF``).
+  No ``Server`` banner names the software (gunicorn's is dropped by
+  :mod:`~django_apisec.testing.gunicorn_hooks`, uvicorn's by ``--no-server-header``).
 * **Redis**: every test and benchmark takes its database number from :data:`REDIS_DATABASES`,
   so two of them never flush each other's counters.
 
@@ -55,7 +65,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
 __all__ = [
+    "ASGI_APP",
     "REDIS_DATABASES",
+    "SHAPES",
+    "TLS_CIPHERS",
+    "TLS_GROUPS",
+    "UVICORN_WORKER",
     "HarnessError",
     "Response",
     "Server",
@@ -89,12 +104,39 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "browser": 6,  # tests/browser/test_spa.py
         "browser_passkeys": 5,  # tests/browser/test_passkeys.py
         "passkeys_concurrency": 4,  # tests/integration/test_passkeys_concurrency.py
+        "database_shapes": 2,  # tests/integration/test_database_shapes.py
     }
 )
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 DEFAULT_APP = "testproject.wsgi:application"
+ASGI_APP = "testproject.asgi:application"
+#: gunicorn's uvicorn worker class: the ``uvicorn-worker`` package (``uvicorn.workers`` is
+#: deprecated since uvicorn 0.30 and warns on import).
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+#: The deployment shapes :func:`serve` knows: name -> (application, gunicorn worker class, or
+#: ``None`` for uvicorn alone). ``wsgi`` keeps the worker class the caller asked for.
+SHAPES: Mapping[str, tuple[str, str | None]] = MappingProxyType(
+    {
+        "wsgi": (DEFAULT_APP, "sync"),
+        "asgi": (ASGI_APP, UVICORN_WORKER),
+        "uvicorn": (ASGI_APP, None),
+    }
+)
+#: Mozilla's "intermediate" TLS 1.2 suites (ECDHE, AEAD only; TLS 1.3's are all AEAD).
+TLS_CIPHERS = ":".join(
+    (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    )
+)
+#: Mozilla's "intermediate" key-exchange groups (OpenSSL's default adds X448 and secp521r1).
+TLS_GROUPS = "X25519:prime256v1:secp384r1"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0
 CONNECT_TIMEOUT = 3
@@ -102,8 +144,20 @@ CONNECT_TIMEOUT = 3
 # settings module, the outer run's APISEC_* and coverage, a benchmark's own options.
 FOREIGN_ENV_PREFIXES = ("APISEC_", "DJANGO_", "COV_CORE_", "BENCH_")
 
-LISTENING = re.compile(r"Listening at: https?://[^\s]+:(\d+) ")
+LISTENING = re.compile(r"(?:Listening at:|Uvicorn running on) https?://[^\s]+:(\d+) ")
 READY = re.compile(r"apisec-harness: worker (\d+) ready")
+UVICORN_STARTED = re.compile(r"Started server process \[(\d+)\]")
+UVICORN_READY = "Application startup complete."
+OPENSSL_CONF = f"""openssl_conf = apisec_harness
+[apisec_harness]
+ssl_conf = apisec_ssl
+[apisec_ssl]
+system_default = apisec_tls
+[apisec_tls]
+MinProtocol = TLSv1.2
+CipherString = {TLS_CIPHERS}
+Groups = {TLS_GROUPS}
+"""
 
 
 class HarnessError(RuntimeError):
@@ -167,18 +221,28 @@ def unreachable(*, postgres: str | None = None, redis: str | None = None) -> str
 
 
 @contextlib.contextmanager
-def fresh_database(server_url: str, *, prefix: str = "apisec_test") -> Iterator[str]:
+def fresh_database(
+    server_url: str, *, prefix: str = "apisec_test", template: str | None = None
+) -> Iterator[str]:
     """Create a uniquely named PostgreSQL database on ``server_url``; yield its URL; drop it.
 
-    The name is quoted with ``psycopg.sql.Identifier``; the drop uses ``WITH (FORCE)`` so a
+    With ``template`` (the URL of a database nobody is connected to, e.g. an already migrated
+    one), the new database is a copy of it: PostgreSQL copies files, far faster than migrating.
+    Names are quoted with ``psycopg.sql.Identifier``; the drop uses ``WITH (FORCE)`` so a
     worker that still holds a connection cannot keep the database alive.
     """
     import psycopg  # noqa: PLC0415 - optional dependency
     from psycopg import sql  # noqa: PLC0415 - optional dependency
 
     name = f"{prefix}_{secrets.token_hex(6)}"
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        source = urlsplit(template).path.lstrip("/")
+        create = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(source)
+        )
     with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        connection.execute(create)
     try:
         yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
     finally:
@@ -315,14 +379,20 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def listening_port(log: str) -> int | None:
-    """The port in gunicorn's ``Listening at: http://127.0.0.1:PORT (PID)`` line, if logged."""
+    """The port in gunicorn's ``Listening at: http://127.0.0.1:PORT (PID)`` line (or uvicorn's
+    ``Uvicorn running on http://127.0.0.1:PORT (...)``), if logged."""
     match = LISTENING.search(log)
     return int(match.group(1)) if match else None
 
 
 def ready_workers(log: str) -> list[int]:
-    """The pids of the workers that logged, from the harness hook, that their app is loaded."""
-    return [int(pid) for pid in READY.findall(log)]
+    """The pids of the workers that logged that their app is loaded: the harness hook's line
+    (gunicorn), or uvicorn's ``Started server process`` once as many workers completed startup."""
+    gunicorn = [int(pid) for pid in READY.findall(log)]
+    if gunicorn:
+        return gunicorn
+    started = [int(pid) for pid in UVICORN_STARTED.findall(log)]
+    return started[: log.count(UVICORN_READY)]
 
 
 @dataclass
@@ -340,7 +410,8 @@ class Response:
 
 @dataclass
 class Server:
-    """A running gunicorn: where it listens, its processes and log, and a stdlib HTTP client."""
+    """A running server (gunicorn or uvicorn): where it listens, its processes and log, and a
+    stdlib HTTP client."""
 
     port: int
     process: subprocess.Popen[bytes]
@@ -364,7 +435,7 @@ class Server:
 
     @property
     def pid(self) -> int:
-        """The gunicorn arbiter's process id."""
+        """The gunicorn arbiter's (or uvicorn supervisor's) process id."""
         return self.process.pid
 
     def connect(self, timeout: float = 30) -> http.client.HTTPConnection:
@@ -415,7 +486,7 @@ class Server:
             connection.close()
 
     def log_text(self) -> str:
-        """Everything gunicorn and the application logged so far."""
+        """Everything the server and the application logged so far."""
         return self.log.read_text(errors="replace")
 
 
@@ -442,7 +513,38 @@ def gunicorn_command(
         "--backlog", "2048",
     ]  # fmt: skip
     if certificate is not None:
-        command += ["--certfile", str(certificate[0]), "--keyfile", str(certificate[1])]
+        command += [
+            "--certfile", str(certificate[0]),
+            "--keyfile", str(certificate[1]),
+            "--ciphers", TLS_CIPHERS,
+        ]  # fmt: skip
+    return [*command, *extra]
+
+
+def uvicorn_command(
+    app: str,
+    *,
+    workers: int,
+    certificate: tuple[Path, Path] | None,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """The ``uvicorn`` command line of :func:`serve` (``shape="uvicorn"``)."""
+    command = [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", "127.0.0.1",
+        "--port", "0",
+        "--workers", str(workers),
+        "--no-proxy-headers",
+        "--no-server-header",
+        "--timeout-graceful-shutdown", "2",
+        "--backlog", "2048",
+    ]  # fmt: skip
+    if certificate is not None:
+        command += [
+            "--ssl-certfile", str(certificate[0]),
+            "--ssl-keyfile", str(certificate[1]),
+            "--ssl-ciphers", TLS_CIPHERS,
+        ]  # fmt: skip
     return [*command, *extra]
 
 
@@ -456,12 +558,12 @@ def _wait_until_ready(
         if port is not None and len(ready) >= workers:
             return port, ready
         if process.poll() is not None or time.monotonic() > deadline:
-            raise HarnessError(f"gunicorn did not start:\n{text[-3000:]}")
+            raise HarnessError(f"the server did not start:\n{text[-3000:]}")
         time.sleep(0.05)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate gunicorn's whole process group, wait for it, then kill what is left."""
+    """Terminate the server's whole process group, wait for it, then kill what is left."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -480,7 +582,7 @@ def serve(
     settings_module: str,
     *,
     env: Mapping[str, str] | None = None,
-    app: str = DEFAULT_APP,
+    app: str | None = None,
     tls: bool = False,
     workers: int = 2,
     worker_class: str = "sync",
@@ -488,28 +590,49 @@ def serve(
     headers: Mapping[str, str] | None = None,
     root: Path | None = None,
     gunicorn_args: tuple[str, ...] = (),
+    shape: str | None = None,
 ) -> Iterator[Server]:
-    """Serve ``app`` (a WSGI or ASGI path) under ``settings_module`` with gunicorn; yield it.
+    """Serve ``app`` (a WSGI or ASGI path; default: the testproject's, for the shape) under
+    ``settings_module``; yield it.
 
     ``env`` is added to :func:`django_env`; ``worker_class`` is any gunicorn worker class
-    (``sync``, ``gthread``, ``uvicorn.workers.UvicornWorker``...); ``headers`` are sent with
-    every :meth:`Server.request`. The block starts once every worker is ready; the server is
-    stopped when it ends, however it ends. Raises :class:`HarnessError` with the log when
-    gunicorn does not start.
+    (``sync``, ``gthread``, :data:`UVICORN_WORKER`...); ``headers`` are sent with every
+    :meth:`Server.request`. ``shape`` (a key of :data:`SHAPES`) chooses the server and the
+    default application: ``"asgi"`` is gunicorn with uvicorn workers (``worker_class`` and
+    ``threads`` are ignored), ``"uvicorn"`` is uvicorn alone (``workers`` processes;
+    ``gunicorn_args`` are then uvicorn's options), ``"wsgi"`` changes nothing. The block starts
+    once every worker is ready; the server is stopped when it ends, however it ends. Raises
+    :class:`HarnessError` with the log when the server does not start.
     """
     root = root or Path.cwd()
     full_env = django_env(settings_module, env, root=root)
+    shape_app, shape_worker = SHAPES[shape or "wsgi"]
+    app = app or shape_app
+    program = "gunicorn"
+    if shape_worker is None:
+        program = "uvicorn"
+    elif shape not in (None, "wsgi"):
+        worker_class, threads = shape_worker, 1
     with tempfile.TemporaryDirectory(prefix="apisec-server-") as directory:
         certificate = self_signed_certificate(Path(directory)) if tls else None
-        log = Path(directory) / "gunicorn.log"
-        command = gunicorn_command(
-            app,
-            workers=workers,
-            worker_class=worker_class,
-            threads=threads,
-            certificate=certificate,
-            extra=gunicorn_args,
-        )
+        if tls:
+            openssl_conf = Path(directory) / "openssl.cnf"
+            openssl_conf.write_text(OPENSSL_CONF)
+            full_env["OPENSSL_CONF"] = str(openssl_conf)
+        log = Path(directory) / "server.log"
+        if program == "uvicorn":
+            command = uvicorn_command(
+                app, workers=workers, certificate=certificate, extra=gunicorn_args
+            )
+        else:
+            command = gunicorn_command(
+                app,
+                workers=workers,
+                worker_class=worker_class,
+                threads=threads,
+                certificate=certificate,
+                extra=gunicorn_args,
+            )
         with log.open("wb") as output:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                 command,

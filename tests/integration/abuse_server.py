@@ -1,9 +1,10 @@
 """A real deployment for the abuse-control integration tests: gunicorn + PostgreSQL + Redis.
 
 The testproject runs in its production profile (``tests.integration.abuse_settings``: production
-plus a hash-counting Argon2 and the throttle classes under test) with several gunicorn workers, on
-a PostgreSQL database created fresh for the deployment, against Redis; the server is started by
-the one harness, ``django_apisec.testing.server.serve``.
+plus a hash-counting Argon2 and the throttle classes under test) with several worker processes
+(gunicorn's own for WSGI, uvicorn's under gunicorn for ASGI: the ``shape``), on a PostgreSQL
+database created fresh for the deployment, against Redis; the server is started by the one
+harness, ``django_apisec.testing.server.serve``.
 
 Production redirects http to https, and the spoofing test needs a server that trusts no proxy
 (so it cannot be told the scheme by ``X-Forwarded-Proto``). The server therefore speaks TLS
@@ -89,11 +90,18 @@ class AbuseServer:
 
 @contextlib.contextmanager
 def abuse_server(
-    *, redis: str = COUNTER_URL, workers: int = 4, **env_overrides: str
+    *,
+    redis: str = COUNTER_URL,
+    workers: int = 4,
+    shape: str = "wsgi",
+    server_args: tuple[str, ...] = (),
+    template: str | None = None,
+    **env_overrides: str,
 ) -> Iterator[AbuseServer]:
-    """Migrate a fresh database and serve the testproject in production over TLS."""
+    """Migrate a fresh database (or copy the migrated ``template``) and serve the testproject in
+    production over TLS in ``shape`` (``server_args``: extra options of the server program)."""
     postgres = require_services(COUNTER_URL)
-    with fresh_database(postgres, prefix="apisec_abuse") as database_url:
+    with fresh_database(postgres, prefix="apisec_abuse", template=template) as database_url:
         settings = {
             "APISEC_TEST_HASH_COUNTER_URL": COUNTER_URL,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -101,7 +109,16 @@ def abuse_server(
             **env_overrides,
         }
         env = production_env(database_url, redis, **settings)
-        migrate = django_env(SETTINGS, env, root=ROOT)
-        django_admin(migrate, "migrate", "--noinput", "-v", "0", root=ROOT)
-        with serve(SETTINGS, env=env, tls=True, workers=workers, root=ROOT) as server:
+        if template is None:
+            migrate = django_env(SETTINGS, env, root=ROOT)
+            django_admin(migrate, "migrate", "--noinput", "-v", "0", root=ROOT)
+        with serve(
+            SETTINGS,
+            env=env,
+            tls=True,
+            workers=workers,
+            root=ROOT,
+            shape=shape,
+            gunicorn_args=server_args,
+        ) as server:
             yield AbuseServer(server, redis)

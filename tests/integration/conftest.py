@@ -8,14 +8,20 @@ are skipped with the address and the error as the reason; with ``APISEC_REQUIRE_
 (CI) they fail instead.
 
 The server is the real thing, started by the harness (``django_apisec.testing.server.serve``):
-gunicorn with several worker processes serving ``testproject.wsgi:application``, on a fresh
-PostgreSQL database created for the session and dropped after it. Production redirects http to
-https; the tests play the TLS-terminating proxy: 127.0.0.1 is the configured trusted proxy and
-every request carries ``X-Forwarded-Proto: https``.
+several worker processes serving the testproject, on a fresh PostgreSQL database created for the
+session and dropped after it. Production redirects http to https; the tests play the
+TLS-terminating proxy: 127.0.0.1 is the configured trusted proxy and every request carries
+``X-Forwarded-Proto: https``.
+
+Every server-backed suite runs once per deployment shape (the module-scoped ``shape`` fixture,
+:data:`SHAPES`): gunicorn's own workers serving ``testproject.wsgi`` and gunicorn with uvicorn
+workers serving ``testproject.asgi``. Pytest groups a module's tests by shape, so each module
+starts one server per shape.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -36,13 +42,90 @@ from tests.services import require_services
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from django_apisec.testing.server import Server
 
 SETTINGS = "testproject.settings"
 WORKERS = 3
 PROXY = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
+# As the clients of the cookie endpoints send them: JSON, through the TLS-terminating proxy.
+JSON_PROXY = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
+#: The deployment shapes every server-backed suite runs on (keys of
+#: ``django_apisec.testing.server.SHAPES``); ``uvicorn`` alone runs the production-stack suite.
+SHAPES = ("wsgi", "asgi")
+
+
+@pytest.fixture(scope="module", params=SHAPES)
+def shape(request: pytest.FixtureRequest) -> str:
+    """The deployment shape of this module's server: ``wsgi`` or ``asgi``."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def template_database() -> Iterator[str]:
+    """A migrated database for the session, copied by the servers' fresh databases (nobody
+    connects to it after migrating, so PostgreSQL can copy it)."""
+    redis = redis_url("production_stack")
+    postgres = require_services(redis)
+    with fresh_database(postgres, prefix="apisec_template") as database_url:
+        env = django_env(SETTINGS, production_env(database_url, redis), root=ROOT)
+        django_admin(env, "migrate", "--noinput", "-v", "0", root=ROOT)
+        yield database_url
+
+
+@pytest.fixture(scope="module")
+def deploy(shape: str, template_database: str) -> Callable[..., AbstractContextManager[Server]]:
+    """Serve the testproject in production in this module's shape, as a context manager.
+
+    ``deploy(purpose, users=("alice",), password=..., **env)``: the Redis database of
+    ``purpose`` (``REDIS_DATABASES``) emptied before and after, a fresh PostgreSQL database (a
+    copy of the migrated ``template_database``), ``users`` created with ``password``, ``env``
+    over :func:`production_env`; WSGI is gunicorn with 2 processes x 8 threads (gthread), ASGI
+    2 uvicorn worker processes. Requests carry :data:`JSON_PROXY` unless ``headers`` is given.
+    """
+
+    @contextlib.contextmanager
+    def deployment(
+        purpose: str,
+        *,
+        users: tuple[str, ...] = (),
+        password: str = "",
+        headers: dict[str, str] | None = None,
+        **env_overrides: str,
+    ) -> Iterator[Server]:
+        redis = redis_url(purpose)
+        postgres = require_services(redis)
+        import redis as redis_client
+
+        client = redis_client.Redis.from_url(redis)
+        client.flushdb()
+        try:
+            with fresh_database(
+                postgres, prefix=f"apisec_{shape}", template=template_database
+            ) as database_url:
+                env = production_env(database_url, redis, **env_overrides)
+                manage = django_env(SETTINGS, env, root=ROOT)
+                if users:
+                    spec = json.dumps([{"username": n, "password": password} for n in users])
+                    Manage({**manage, "APISEC_IT_ACCOUNTS": spec})("shell", "-c", CREATE_USERS)
+                with serve(
+                    SETTINGS,
+                    env=env,
+                    workers=2,
+                    worker_class="gthread",
+                    threads=8,
+                    headers=JSON_PROXY if headers is None else headers,
+                    root=ROOT,
+                    shape=shape,
+                ) as running:
+                    yield running
+        finally:
+            client.flushdb()
+            client.close()
+
+    return deployment
 
 
 @dataclass(frozen=True)
@@ -77,10 +160,12 @@ def migrated(manage: Manage) -> None:
     manage("migrate", "--noinput", "-v", "0")
 
 
-@pytest.fixture(scope="session")
-def server(stack_env: dict[str, str], migrated: None) -> Iterator[Server]:
-    """gunicorn serving the testproject in production (several workers) until the session ends."""
-    with serve(SETTINGS, env=stack_env, workers=WORKERS, headers=PROXY, root=ROOT) as running:
+@pytest.fixture(scope="module")
+def server(stack_env: dict[str, str], migrated: None, shape: str) -> Iterator[Server]:
+    """The testproject in production (several workers) in this module's shape."""
+    with serve(
+        SETTINGS, env=stack_env, workers=WORKERS, headers=PROXY, root=ROOT, shape=shape
+    ) as running:
         yield running
 
 
@@ -100,11 +185,12 @@ for account in json.loads(os.environ["APISEC_IT_ACCOUNTS"]):
 """
 
 
-@pytest.fixture(scope="session")
-def accounts(manage: Manage, migrated: None) -> tuple[Account, Account]:
-    """Two users of the production database, created as an operator would (``manage.py``)."""
+@pytest.fixture(scope="module")
+def accounts(manage: Manage, migrated: None, shape: str) -> tuple[Account, Account]:
+    """Two users of the production database, created as an operator would (``manage.py``):
+    new ones for each shape."""
     created = tuple(
-        Account(f"{name}_{secrets.token_hex(4)}", secrets.token_urlsafe(24))
+        Account(f"{name}_{shape}_{secrets.token_hex(4)}", secrets.token_urlsafe(24))
         for name in ("carol", "dave")
     )
     spec = json.dumps([{"username": a.username, "password": a.password} for a in created])

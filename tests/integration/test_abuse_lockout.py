@@ -23,8 +23,10 @@ THRESHOLD = 5
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[AbuseServer]:
+def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
     with abuse_server(
+        shape=shape,
+        template=template_database,
         APISEC_RATE_ANON="100000/min",
         APISEC_RATE_USER="100000/min",
         APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),

@@ -75,14 +75,20 @@ def stop_redis() -> None:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[AbuseServer]:
+def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         unavailable("redis-server/redis-cli not installed: cannot stop a Redis of our own")
     if port_open():
         unavailable(f"port {PORT} is taken: cannot start a Redis of our own there")
     start_redis()
     try:
-        with abuse_server(redis=OWN_REDIS_URL, workers=2, APISEC_RATE_ANON="1000/min") as running:
+        with abuse_server(
+            shape=shape,
+            template=template_database,
+            redis=OWN_REDIS_URL,
+            workers=2,
+            APISEC_RATE_ANON="1000/min",
+        ) as running:
             yield running
     finally:
         stop_redis()

@@ -22,8 +22,10 @@ LIMIT = 3
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[AbuseServer]:
+def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
     with abuse_server(
+        shape=shape,
+        template=template_database,
         workers=2,
         APISEC_TRUSTED_PROXIES="127.0.0.1/32",
         APISEC_RATE_ANON=f"{LIMIT}/hour",

@@ -25,8 +25,13 @@ LIMIT = 20
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[AbuseServer]:
-    with abuse_server(APISEC_RATE_ANON=f"{LIMIT}/hour", APISEC_RATE_USER="100000/min") as running:
+def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
+    with abuse_server(
+        shape=shape,
+        template=template_database,
+        APISEC_RATE_ANON=f"{LIMIT}/hour",
+        APISEC_RATE_USER="100000/min",
+    ) as running:
         yield running
 
 

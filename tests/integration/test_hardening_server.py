@@ -1,6 +1,6 @@
-"""Response hardening against the real testproject: gunicorn, production profile, PostgreSQL,
-Redis. Headers, 413 before the body is read, JSON errors, hostile input never a 500, and a
-schemathesis fuzz run with zero server errors.
+"""Response hardening against the real testproject: WSGI (gunicorn) and ASGI (gunicorn with uvicorn
+workers), production profile, PostgreSQL, Redis. Headers, 413 before the body is read, JSON errors,
+hostile input never a 500, and a schemathesis fuzz run with zero server errors.
 
 Skipped with the reason when PostgreSQL or Redis is unreachable, unless
 ``APISEC_REQUIRE_SERVICES=1`` (CI), which turns the skip into a failure.
@@ -21,27 +21,19 @@ from urllib.parse import quote
 
 import pytest
 
-from django_apisec.testing.server import (
-    django_admin,
-    django_env,
-    fresh_database,
-    production_env,
-    redis_url,
-    serve,
-)
 from tests.hostile_input import HOSTILE_URLS, WRONG_TYPES
-from tests.integration.support import ROOT, log_in
-from tests.services import require_services
+from tests.integration.support import log_in
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from django_apisec.testing.server import Server
 
-SETTINGS = "testproject.settings"
 PASSWORD = "fuzz-user-password-9x"
 FUZZ_SEED = 20240611
 FUZZ_MAX_EXAMPLES = 25
+FUZZ_MAX_EXAMPLES_ASGI = 5
 GUNICORN_MAX_REQUEST_LINE = 4094
 PROXY = {"X-Forwarded-Proto": "https", "Host": "localhost"}
 
@@ -49,41 +41,23 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    """The testproject under gunicorn in production, on a fresh PostgreSQL database."""
-    redis = redis_url("hardening")
-    postgres = require_services(redis)
-    import redis as redis_client
-
-    redis_client.Redis.from_url(redis).flushdb()
-    with fresh_database(postgres, prefix="apisec_hardening") as database_url:
-        env = production_env(
-            database_url,
-            redis,
-            # Fuzzing sends thousands of requests: throttles must not hide the answers.
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-            APISEC_RATE_LOGIN_IP="100000/min",
-            APISEC_RATE_LOGIN_ACCOUNT="100000/min",
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        django_admin(
-            manage,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            "users = get_user_model().objects; "
-            # The fuzzer reuses values it reads (its own username from /api/me/) in login attempts
-            # with random passwords, and locks the accounts it fuzzes with; those are not the
-            # one the other tests log in as.
-            f"users.create_user('fuzz', password='{PASSWORD}'); "
-            f"users.create_user('fuzz-schema', password='{PASSWORD}'); "
-            f"users.create_user('fuzz-sessions', password='{PASSWORD}')",
-            root=ROOT,
-        )
-        with serve(SETTINGS, env=env, workers=2, headers=PROXY, root=ROOT) as running:
-            yield running
+def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Server]:
+    """The testproject in production in this module's shape, on a fresh PostgreSQL database."""
+    with deploy(
+        "hardening",
+        # The fuzzer reuses values it reads (its own username from /api/me/) in login attempts
+        # with random passwords, and locks the accounts it fuzzes with; those are not the one
+        # the other tests log in as.
+        users=("fuzz", "fuzz-schema", "fuzz-sessions"),
+        password=PASSWORD,
+        headers=PROXY,
+        # Fuzzing sends thousands of requests: throttles must not hide the answers.
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+        APISEC_RATE_LOGIN_IP="100000/min",
+        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+    ) as running:
+        yield running
 
 
 def login(server: Server, username: str = "fuzz") -> str:
@@ -197,10 +171,13 @@ def test_json_limits_on_postgresql(
 
 
 @pytest.mark.parametrize("url", [*HOSTILE_URLS, "/api/notes/?search=a%00b", "/api/me/?x=%00"])
-def test_hostile_urls_on_postgresql(server: Server, auth: dict[str, str], url: str) -> None:
+def test_hostile_urls_on_postgresql(
+    server: Server, auth: dict[str, str], url: str, shape: str
+) -> None:
     response = server.request("GET", url, headers=auth)
     assert response.status < 500, response.body
-    if len(url) < GUNICORN_MAX_REQUEST_LINE:
+    if len(url) < GUNICORN_MAX_REQUEST_LINE or shape == "asgi":
+        # uvicorn passes long request lines (up to its 64 KiB header limit) on to Django.
         assert response.headers["Content-Type"] == "application/json"
     else:
         # gunicorn refuses the request line itself (414) before Django sees it.
@@ -238,8 +215,10 @@ def test_nul_in_every_text_field_on_postgresql(server: Server, auth: dict[str, s
 SESSION_ENDING = "^/api/auth/(logout|logout-all|password)/$"
 
 
-def test_schemathesis_finds_no_server_error(server: Server, tmp_path: Path) -> None:
-    """Fuzz every operation of the OpenAPI schema, authenticated, with a fixed seed."""
+def test_schemathesis_finds_no_server_error(server: Server, tmp_path: Path, shape: str) -> None:
+    """Fuzz every operation of the OpenAPI schema, authenticated, with a fixed seed (fewer
+    examples under ASGI: the views are the same, the server and the handler are what differ)."""
+    examples = FUZZ_MAX_EXAMPLES if shape == "wsgi" else FUZZ_MAX_EXAMPLES_ASGI
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     if st is None:  # pragma: no cover - schemathesis is in the test extra
         pytest.fail("schemathesis (st) is not installed")
@@ -260,7 +239,7 @@ def test_schemathesis_finds_no_server_error(server: Server, tmp_path: Path) -> N
                 "--checks",
                 "not_a_server_error",
                 "--max-examples",
-                str(FUZZ_MAX_EXAMPLES),
+                str(examples),
                 "--seed",
                 str(FUZZ_SEED),
                 "--header",

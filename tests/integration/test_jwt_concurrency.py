@@ -1,11 +1,12 @@
 """Concurrent refreshes with one token against a real server: exactly one succeeds.
 
-The server is the testproject in its production profile under gunicorn (several processes and
-threads) on a fresh PostgreSQL database, with Redis as the cache. Threads released together by a
-barrier each POST the same refresh cookie; the database's conditional UPDATE must let exactly one
-through. The others arrive inside ``APISEC_JWT_REUSE_GRACE_SECONDS`` (on by default since issue
-18): each is told to retry (409 ``refresh_superseded``, no cookie), and the session stays alive
-for the winner. Replays outside the window revoke the family (tests/test_jwt_sessions.py).
+The server is the testproject in its production profile, once under gunicorn (2 processes x 8
+threads, WSGI) and once under gunicorn with uvicorn workers (ASGI), on a fresh PostgreSQL database,
+with Redis as the cache (``deploy`` in tests/integration/conftest.py). Threads released together by
+a barrier each POST the same refresh cookie; the database's conditional UPDATE must let exactly one
+through. The others arrive inside ``APISEC_JWT_REUSE_GRACE_SECONDS`` (on by default since issue 18):
+each is told to retry (409 ``refresh_superseded``, no cookie), and the session stays alive for the
+winner. Replays outside the window revoke the family (tests/test_jwt_sessions.py).
 
 Skipped with the reason when PostgreSQL or Redis is unreachable, unless
 ``APISEC_REQUIRE_SERVICES=1`` (CI), which turns the skip into a failure.
@@ -19,66 +20,34 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from django_apisec.testing.server import (
-    django_admin,
-    django_env,
-    fresh_database,
-    production_env,
-    redis_url,
-    serve,
-)
-from tests.integration.support import ROOT, log_in
-from tests.services import require_services
+from tests.integration.support import log_in
 
 if TYPE_CHECKING:
     import http.client
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from django_apisec.testing.server import Server
 
 pytestmark = pytest.mark.integration
 
-SETTINGS = "testproject.settings"
 THREADS = 20
 ROUNDS = 5
 PASSWORD = "concurrency test passphrase 42"
 COOKIE = "__Secure-apisec_refresh"
-# As the clients of the cookie endpoints send them: JSON, through the TLS-terminating proxy.
-PROXY = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    """gunicorn (2 processes x 8 threads) on the production profile, its Redis database empty."""
-    redis = redis_url("jwt_concurrency")
-    postgres = require_services(redis)
-    import redis as redis_client
-
-    client = redis_client.Redis.from_url(redis)
-    client.flushdb()
-    with fresh_database(postgres, prefix="apisec_jwt") as database_url:
-        env = production_env(
-            database_url, redis, APISEC_RATE_ANON="100000/min", APISEC_RATE_USER="100000/min"
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        create_alice = (
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user('alice', password='{PASSWORD}')"
-        )
-        django_admin(manage, "shell", "-c", create_alice, root=ROOT)
-        with serve(
-            SETTINGS,
-            env=env,
-            workers=2,
-            worker_class="gthread",
-            threads=8,
-            headers=PROXY,
-            root=ROOT,
-        ) as running:
-            yield running
-    client.flushdb()
-    client.close()
+def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Server]:
+    """The production profile in this module's shape (conftest ``deploy``), Redis emptied."""
+    with deploy(
+        "jwt_concurrency",
+        users=("alice",),
+        password=PASSWORD,
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+    ) as running:
+        yield running
 
 
 def refresh_cookie(headers: http.client.HTTPMessage) -> str:

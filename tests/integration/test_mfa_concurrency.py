@@ -1,7 +1,9 @@
 """Concurrent second factors against a real server: the database and the lockout decide once.
 
-The testproject in its production profile under gunicorn (2 processes x 8 threads), PostgreSQL and
-Redis, as in ``test_jwt_concurrency``. Threads released together by a barrier:
+The testproject in its production profile, WSGI (gunicorn, 2 processes x 8 threads) and ASGI
+(gunicorn with uvicorn workers), PostgreSQL and Redis: the ``deploy`` fixture of
+tests/integration/conftest.py, as in ``test_jwt_concurrency``. Threads released together by a
+barrier:
 
 * 40 wrong TOTP codes against a lockout threshold of 5 run at most 5 code checks (the others are
   refused with 429 before any code is looked at);
@@ -17,70 +19,35 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 import pytest
 
-from django_apisec.testing.server import (
-    django_admin,
-    django_env,
-    fresh_database,
-    production_env,
-    redis_url,
-    serve,
-)
-from tests.integration.support import ROOT, log_in
-from tests.services import require_services
+from tests.integration.support import log_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
     from django_apisec.testing.server import Server
 
 pytestmark = pytest.mark.integration
 
-SETTINGS = "testproject.settings"
 PASSWORD = "mfa concurrency passphrase 42"
-PROXY = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
 THRESHOLD = 5
 GUESSES = 40
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    """gunicorn on the production profile with a lockout threshold of 5, Redis emptied."""
-    redis = redis_url("mfa_concurrency")
-    postgres = require_services(redis)
-    import redis as redis_client
-
-    client = redis_client.Redis.from_url(redis)
-    client.flushdb()
-    with fresh_database(postgres, prefix="apisec_mfa") as database_url:
-        env = production_env(
-            database_url,
-            redis,
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-            APISEC_RATE_LOGIN_IP="100000/min",
-            APISEC_RATE_LOGIN_ACCOUNT="100000/min",
-            APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        create = (
-            "from django.contrib.auth import get_user_model; "
-            f"[get_user_model().objects.create_user(n, password='{PASSWORD}') "
-            "for n in ('alice', 'bob')]"
-        )
-        django_admin(manage, "shell", "-c", create, root=ROOT)
-        with serve(
-            SETTINGS,
-            env=env,
-            workers=2,
-            worker_class="gthread",
-            threads=8,
-            headers=PROXY,
-            root=ROOT,
-        ) as running:
-            yield running
-    client.flushdb()
-    client.close()
+def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Server]:
+    """The production profile with a lockout threshold of 5 in this module's shape."""
+    with deploy(
+        "mfa_concurrency",
+        users=("alice", "bob"),
+        password=PASSWORD,
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+        APISEC_RATE_LOGIN_IP="100000/min",
+        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
+    ) as running:
+        yield running
 
 
 def enrol(server: Server, username: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""The testproject as deployed: production profile, gunicorn, PostgreSQL and Redis.
+"""The testproject as deployed: production profile, PostgreSQL and Redis, on every shape:
+gunicorn (WSGI), gunicorn with uvicorn workers (ASGI) and uvicorn alone (ASGI).
 
 These tests use only the standard library as HTTP client, so they see exactly what a client on
 the network sees.
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@pytest.fixture(scope="module", params=["wsgi", "asgi", "uvicorn"])
+def shape(request: pytest.FixtureRequest) -> str:
+    """Every shape the harness serves, uvicorn alone included (cheap here: one database)."""
+    return str(request.param)
 
 
 def test_check_deploy_passes_in_production(manage: Manage) -> None:
