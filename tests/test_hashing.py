@@ -237,9 +237,10 @@ def test_e312_when_hash_memory_times_slots_times_workers_exceeds_the_budget(
     [message] = e312(PASSWORD_HASHERS=[ARGON2ID], APISEC_HASHING_SLOTS=8)
     assert message.startswith("Password hashing may take 608 MiB at once on this host: 19 MiB")
     assert "4 worker processes (WEB_CONCURRENCY)" in message
-    assert e312(
-        PASSWORD_HASHERS=[ARGON2ID], APISEC_HASHING_SLOTS=8, APISEC_HASHING_MEMORY_BUDGET=1024
-    ) == []
+    assert (
+        e312(PASSWORD_HASHERS=[ARGON2ID], APISEC_HASHING_SLOTS=8, APISEC_HASHING_MEMORY_BUDGET=1024)
+        == []
+    )
     # Django's default Argon2: 100 MiB x 2 x 4 = 800 MiB.
     assert e312(PASSWORD_HASHERS=[DJANGO_ARGON2], APISEC_HASHING_SLOTS=2)
     # A hasher without memory cost.
