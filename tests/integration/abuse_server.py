@@ -89,9 +89,12 @@ class AbuseServer:
 
 @contextlib.contextmanager
 def abuse_server(
-    *, redis: str = COUNTER_URL, workers: int = 4, **env_overrides: str
+    *, redis: str = COUNTER_URL, workers: int = 4, threads: int = 1, **env_overrides: str
 ) -> Iterator[AbuseServer]:
-    """Migrate a fresh database and serve the testproject in production over TLS."""
+    """Migrate a fresh database and serve the testproject in production over TLS.
+
+    ``threads`` > 1 runs gthread workers, so that many requests per worker run at once.
+    """
     postgres = require_services(COUNTER_URL)
     with fresh_database(postgres, prefix="apisec_abuse") as database_url:
         settings = {
@@ -103,5 +106,14 @@ def abuse_server(
         env = production_env(database_url, redis, **settings)
         migrate = django_env(SETTINGS, env, root=ROOT)
         django_admin(migrate, "migrate", "--noinput", "-v", "0", root=ROOT)
-        with serve(SETTINGS, env=env, tls=True, workers=workers, root=ROOT) as server:
+        worker_class = "gthread" if threads > 1 else "sync"
+        with serve(
+            SETTINGS,
+            env=env,
+            tls=True,
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            root=ROOT,
+        ) as server:
             yield AbuseServer(server, redis)
