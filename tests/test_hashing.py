@@ -248,3 +248,55 @@ def test_e312_when_hash_memory_times_slots_times_workers_exceeds_the_budget(
     monkeypatch.delenv("WEB_CONCURRENCY")
     [message] = e312(PASSWORD_HASHERS=[DJANGO_ARGON2], APISEC_HASHING_SLOTS=8)
     assert "1 worker process (WEB_CONCURRENCY unset)" in message
+
+
+def test_at_most_as_many_logins_wait_as_there_are_slots(flood_settings: None) -> None:
+    with override_settings(APISEC_HASHING_WAIT=5000):
+        assert hashing.acquire_slot()  # the only slot, hashing
+        waiter_done = threading.Event()
+        outcome: list[bool] = []
+
+        def wait_for_the_slot() -> None:
+            outcome.append(hashing.acquire_slot())
+            waiter_done.set()
+
+        waiter = threading.Thread(target=wait_for_the_slot)
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while hashing._SLOTS.waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        # One login waits already: the next is refused at once, not after 5 s.
+        started = time.monotonic()
+        assert not hashing.acquire_slot()
+        assert time.monotonic() - started < 1
+        hashing.release_slot()
+        assert waiter_done.wait(5)
+        waiter.join()
+        assert outcome == [True]
+        hashing.release_slot()
+    assert busy_hashing_slots() == 0
+
+
+def test_argon2_hashes_run_on_the_slots_dedicated_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # glibc keeps each hashing thread's Argon2 block: hashes from 8 request threads must run on
+    # no more threads than there are slots.
+    threads: set[str] = set()
+    verify = Argon2PasswordHasher.verify
+
+    def recording_verify(self: Any, password: str, encoded: str) -> bool:
+        threads.add(threading.current_thread().name)
+        return verify(self, password, encoded)
+
+    monkeypatch.setattr(Argon2PasswordHasher, "verify", recording_verify)
+    hasher = Argon2idPasswordHasher()
+    encoded = hasher.encode(PASSWORD, hasher.salt())
+    with override_settings(APISEC_HASHING_SLOTS=2):
+        requests = [
+            threading.Thread(target=hasher.verify, args=(PASSWORD, encoded)) for _ in range(8)
+        ]
+        for thread in requests:
+            thread.start()
+        for thread in requests:
+            thread.join()
+    assert 1 <= len(threads) <= 2
+    assert all(name.startswith("apisec-hashing") for name in threads)
