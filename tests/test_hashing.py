@@ -300,3 +300,21 @@ def test_argon2_hashes_run_on_the_slots_dedicated_threads(monkeypatch: pytest.Mo
             thread.join()
     assert 1 <= len(threads) <= 2
     assert all(name.startswith("apisec-hashing") for name in threads)
+
+
+@pytest.mark.django_db
+def test_busy_logins_still_count_toward_the_login_throttle(
+    alice: Any, all_slots_busy: None
+) -> None:
+    # A 503 login_busy is not a way around the per-address login throttle: 2 per minute here,
+    # so the third login from the address is throttled (429) although none was hashed.
+    rates = {"login_ip": "2/min", "login_account": None, "anon": None, "user": None}
+    with override_settings(
+        REST_FRAMEWORK={
+            "DEFAULT_THROTTLE_RATES": rates,
+            "EXCEPTION_HANDLER": "django_apisec.http.exception_handler.exception_handler",
+        }
+    ):
+        statuses = [post_login(PASSWORD).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]
+    assert CountingHasher.calls == 0
