@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/login_cost.py [--logins 9] [--refreshes 50] [--rounds 3]
 
-The testproject in production (``harden()``'s ``PASSWORD_HASHERS``: Django's
-``Argon2PasswordHasher``, memory 100 MiB, time cost 2, parallelism 8) on a fresh PostgreSQL
+The testproject in production (with Django's ``Argon2PasswordHasher``, memory 100 MiB, time cost
+2, parallelism 8, what ``harden()`` installed before issue 16) on a fresh PostgreSQL
 database and Redis db 10, driven in-process by Django's test client (no HTTP: the figures are the
 server's work). Each measurement runs in a fresh child process:
 
@@ -15,8 +15,8 @@ server's work). Each measurement runs in a fresh child process:
 * **refresh**: ``POST /api/auth/refresh/`` with the cookie (one conditional ``UPDATE``, no
   password hashing): median latency of ``--refreshes`` and the Python peak (tracemalloc) of one.
 
-For the team's information only, the same with OWASP's minimum Argon2id parameters (19 MiB,
-t=2, p=1): ``--variants django owasp`` (the default runs both; the default hasher is unchanged).
+The same with OWASP's recommended Argon2id parameters (19 MiB, t=2, p=1, what ``harden()``
+installs since issue 16): ``--variants django owasp`` (the default runs both).
 Variants alternate over ``--rounds``; medians are printed.
 """
 
@@ -34,8 +34,6 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.hashers import Argon2PasswordHasher
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django_apisec.testing.server import redis_url
@@ -46,14 +44,6 @@ VARIANTS = {
     "django": "Django Argon2PasswordHasher (102400 KiB, t=2, p=8)",
     "owasp": "OWASP minimum (19456 KiB, t=2, p=1)",
 }
-
-
-class OwaspMinimumArgon2(Argon2PasswordHasher):
-    """Argon2id at OWASP's minimum: 19 MiB, two passes, one lane (bench comparison only)."""
-
-    memory_cost = 19456
-    time_cost = 2
-    parallelism = 1
 
 
 def rusage() -> tuple[float, float]:

@@ -84,12 +84,17 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], workers: int, *, tls: bool = False) -> Iterator[Server]:
-    """Serve ``env``'s settings with gunicorn (``workers`` sync workers) until the block ends."""
+def serve(
+    env: dict[str, str], workers: int, *, tls: bool = False, threads: int = 1
+) -> Iterator[Server]:
+    """Serve ``env``'s settings with gunicorn until the block ends: ``workers`` sync workers, or
+    gthread workers of ``threads`` threads each."""
     with harness_serve(
         env["DJANGO_SETTINGS_MODULE"],
         env=env,
         workers=workers,
+        worker_class="gthread" if threads > 1 else "sync",
+        threads=threads,
         tls=tls,
         headers={} if tls else PROXY_HEADERS,
         root=ROOT,

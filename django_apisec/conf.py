@@ -38,6 +38,17 @@ DEFAULT_LOCKOUT_THRESHOLD = 5
 # Each lock of the same account lasts longer: 1 min, 5 min, 15 min, 1 h, 6 h, then 24 h.
 DEFAULT_LOCKOUT_PERIODS = (60, 300, 900, 3600, 21600, 86400)
 DEFAULT_LOCKOUT_WINDOW = 3600
+# A login whose account's reservations are all held by attempts in progress waits this long (ms)
+# for one: long enough for a few Argon2 checks of the same account to finish.
+DEFAULT_LOCKOUT_WAIT = 2000
+# A login arriving while every hashing slot of its process is busy waits this long (ms), then 503.
+DEFAULT_HASHING_WAIT = 500
+# Password hashing memory of one host (all workers together), in MiB.
+DEFAULT_HASHING_MEMORY_BUDGET = 512
+# A wait longer than a minute holds a worker thread for nothing a client still waits for.
+LONGEST_WAIT_MS = 60_000
+LARGEST_HASHING_SLOTS = 1024
+LARGEST_MEMORY_BUDGET_MIB = 1024 * 1024
 DEFAULT_TRUSTED_DEVICE_AGE = 30 * 86400
 DEFAULT_SESSION_MAX_AGE = timedelta(days=30)
 DEFAULT_OWNERSHIP_DEPTH = 3
@@ -340,6 +351,40 @@ LOCKOUT_WINDOW: Setting[int] = Setting(
     DEFAULT_LOCKOUT_WINDOW,
     _int(1, LONGEST_SECONDS),
     default_doc=f"``{DEFAULT_LOCKOUT_WINDOW}`` (1 hour)",
+)
+LOCKOUT_WAIT: Setting[int] = Setting(
+    "APISEC_LOCKOUT_WAIT",
+    "apisec.E670",
+    f"an int of milliseconds from 0 to {LONGEST_WAIT_MS}",
+    DEFAULT_LOCKOUT_WAIT,
+    _int(0, LONGEST_WAIT_MS),
+    default_doc=f"``{DEFAULT_LOCKOUT_WAIT}`` (2 s)",
+)
+HASHING_SLOTS: Setting[int | None] = Setting(
+    "APISEC_HASHING_SLOTS",
+    "apisec.E671",
+    f"None (automatic), or an int from 1 to {LARGEST_HASHING_SLOTS}",
+    None,
+    lambda value: value is None or is_int(value, 1, LARGEST_HASHING_SLOTS),
+    # Unusable: one hash at a time per process, the least memory.
+    fallback=1,
+    default_doc="``None``: the CPUs of the process shared by the workers, within the budget",
+)
+HASHING_WAIT: Setting[int] = Setting(
+    "APISEC_HASHING_WAIT",
+    "apisec.E672",
+    f"an int of milliseconds from 0 to {LONGEST_WAIT_MS}",
+    DEFAULT_HASHING_WAIT,
+    _int(0, LONGEST_WAIT_MS),
+    default_doc=f"``{DEFAULT_HASHING_WAIT}``",
+)
+HASHING_MEMORY_BUDGET: Setting[int] = Setting(
+    "APISEC_HASHING_MEMORY_BUDGET",
+    "apisec.E673",
+    f"an int of MiB from 1 to {LARGEST_MEMORY_BUDGET_MIB}",
+    DEFAULT_HASHING_MEMORY_BUDGET,
+    _int(1, LARGEST_MEMORY_BUDGET_MIB),
+    default_doc=f"``{DEFAULT_HASHING_MEMORY_BUDGET}`` (MiB)",
 )
 TRUSTED_DEVICE_AGE: Setting[int] = Setting(
     "APISEC_TRUSTED_DEVICE_AGE",
@@ -655,6 +700,10 @@ SETTINGS: tuple[Setting[Any], ...] = (
     LOCKOUT_THRESHOLD,
     LOCKOUT_PERIODS,
     LOCKOUT_WINDOW,
+    LOCKOUT_WAIT,
+    HASHING_SLOTS,
+    HASHING_WAIT,
+    HASHING_MEMORY_BUDGET,
     TRUSTED_DEVICE_AGE,
     JWT_SESSION_MAX_AGE,
     JWT_REUSE_GRACE_SECONDS,
@@ -757,6 +806,26 @@ class ApisecSettings:
     def LOCKOUT_WINDOW(self) -> int:  # noqa: N802
         """Seconds failed logins are remembered (from the first failure) while not locked."""
         return LOCKOUT_WINDOW.value()
+
+    @property
+    def LOCKOUT_WAIT(self) -> int:  # noqa: N802
+        """Milliseconds a login waits for a lockout reservation held by attempts in progress."""
+        return LOCKOUT_WAIT.value()
+
+    @property
+    def HASHING_SLOTS(self) -> int | None:  # noqa: N802
+        """Password hashes one process runs at once; ``None``: chosen from CPUs and memory."""
+        return HASHING_SLOTS.value()
+
+    @property
+    def HASHING_WAIT(self) -> int:  # noqa: N802
+        """Milliseconds a login waits for a free hashing slot before answering 503."""
+        return HASHING_WAIT.value()
+
+    @property
+    def HASHING_MEMORY_BUDGET(self) -> int:  # noqa: N802
+        """MiB of memory password hashing may use on one host, all workers together."""
+        return HASHING_MEMORY_BUDGET.value()
 
     @property
     def TRUSTED_DEVICE_AGE(self) -> int:  # noqa: N802

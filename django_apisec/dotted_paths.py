@@ -33,6 +33,7 @@ EXCEPTION_HANDLER = "django_apisec.http.exception_handler.exception_handler"
 
 # --- django_apisec: other settings ---------------------------------------------------------------
 LOCKOUT_BACKEND = "django_apisec.abuse.backends.LockoutModelBackend"  # AUTHENTICATION_BACKENDS
+ARGON2ID_HASHER = "django_apisec.abuse.hashing.Argon2idPasswordHasher"  # PASSWORD_HASHERS, first
 CSRF_FAILURE_VIEW = "django_apisec.http.errors.csrf_failure"  # CSRF_FAILURE_VIEW
 AUTH_URLCONF = "django_apisec.urls"  # include() it under the refresh cookie's path
 

@@ -206,6 +206,13 @@ REST_FRAMEWORK = {
 
 # Failed logins of one account before it locks (django_apisec.abuse.lockout).
 APISEC_LOCKOUT_THRESHOLD = _int("APISEC_LOCKOUT_THRESHOLD", 5)
+# Login floods (docs/lockout.rst, "Bounded password hashing"): how long a login waits for a
+# lockout reservation and for a hashing slot (ms), and the hashing slots per process (unset:
+# automatic, from the CPUs, WEB_CONCURRENCY and the memory budget).
+APISEC_LOCKOUT_WAIT = _int("APISEC_LOCKOUT_WAIT", 2000)
+APISEC_HASHING_WAIT = _int("APISEC_HASHING_WAIT", 500)
+if os.environ.get("APISEC_HASHING_SLOTS", "").strip():
+    APISEC_HASHING_SLOTS = _int("APISEC_HASHING_SLOTS", 1)
 # Seconds a login or a step-up (POST /api/auth/reauth/) allows password change and MFA changes.
 APISEC_REAUTH_MAX_AGE = _int("APISEC_REAUTH_MAX_AGE", 300)
 

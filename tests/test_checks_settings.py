@@ -35,6 +35,10 @@ GARBAGE: dict[str, list[Any]] = {
     "APISEC_LOCKOUT_THRESHOLD": ["3", 0, -1, HUGE, None, True, 2.9],
     "APISEC_LOCKOUT_PERIODS": [[], [10, 0], [10, "x"], "60", None, [HUGE], [-1], 60],
     "APISEC_LOCKOUT_WINDOW": ["60", 0, -1, HUGE, None, True],
+    "APISEC_LOCKOUT_WAIT": ["2000", -1, 60_001, HUGE, None, 0.5, True],
+    "APISEC_HASHING_SLOTS": ["4", 0, -1, 1025, 2.0, True],
+    "APISEC_HASHING_WAIT": ["500", -1, 60_001, None, 0.5, False],
+    "APISEC_HASHING_MEMORY_BUDGET": ["512", 0, -1, HUGE, None, 512.0, True],
     "APISEC_TRUSTED_DEVICE_AGE": ["30 days", 0, -1, HUGE, None, timedelta(days=1)],
     "APISEC_JWT_SESSION_MAX_AGE": [
         "1 day",

@@ -528,6 +528,15 @@ ROWS = [
         {"APISEC_JWT_SESSION_MAX_AGE": timedelta(days=3650)},
     ),
     Row(
+        "APISEC_HASHING_SLOTS = 64 (64 Argon2 hashes of 19 MiB at once per process)",
+        "apisec.E312",
+        {"APISEC_HASHING_SLOTS": 64},
+    ),
+    Row("APISEC_HASHING_SLOTS = 0", "apisec.E671", {"APISEC_HASHING_SLOTS": 0}),
+    Row("APISEC_LOCKOUT_WAIT = 60000", "apisec.E675", {"APISEC_LOCKOUT_WAIT": 60_000}),
+    Row("APISEC_HASHING_WAIT = 30000", "apisec.E676", {"APISEC_HASHING_WAIT": 30_000}),
+    Row("APISEC_LOCKOUT_WAIT = '2000' (a str)", "apisec.E670", {"APISEC_LOCKOUT_WAIT": "2000"}),
+    Row(
         "APISEC_LOCKOUT_THRESHOLD = 1000000",
         "apisec.E656",
         {"APISEC_LOCKOUT_THRESHOLD": 1_000_000},

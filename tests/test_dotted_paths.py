@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from django_apisec import dotted_paths
 from django_apisec.abuse.backends import LockoutModelBackend
 from django_apisec.abuse.devices import TrustedDeviceMiddleware
+from django_apisec.abuse.hashing import Argon2idPasswordHasher
 from django_apisec.abuse.throttling import (
     AnonRateThrottle,
     ScopedRateThrottle,
@@ -44,6 +45,7 @@ OURS: dict[str, Any] = {
     dotted_paths.BOUNDED_PAGINATION: BoundedPageNumberPagination,
     dotted_paths.EXCEPTION_HANDLER: exception_handler,
     dotted_paths.LOCKOUT_BACKEND: LockoutModelBackend,
+    dotted_paths.ARGON2ID_HASHER: Argon2idPasswordHasher,
     dotted_paths.CSRF_FAILURE_VIEW: csrf_failure,
     dotted_paths.PUBLIC_DECORATOR: public,
     dotted_paths.OWNED_QUERYSET_MIXIN: OwnedQuerysetMixin,

@@ -12,6 +12,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
+from django_apisec.abuse.hashing import Argon2idPasswordHasher
 from django_apisec.dotted_paths import (
     API_SECURITY_MIDDLEWARE,
     AUTH_MIDDLEWARE,
@@ -253,7 +254,9 @@ def test_project_proxy_settings_win() -> None:
 @pytest.mark.parametrize("profile", ["development", "production"])
 def test_argon2_first_with_fallbacks(profile: str) -> None:
     hashers = hardened(profile)["PASSWORD_HASHERS"]
-    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert hashers[0] == "django_apisec.abuse.hashing.Argon2idPasswordHasher"
+    # No other argon2 hasher after it: the last one of an algorithm verifies its hashes.
+    assert not any("Argon2" in hasher for hasher in hashers[1:])
     # Existing PBKDF2 hashes still verify, and are upgraded to Argon2 on the next login.
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers[1:]
     assert not any("MD5" in hasher or "Unsalted" in hasher for hasher in hashers)
@@ -261,7 +264,8 @@ def test_argon2_first_with_fallbacks(profile: str) -> None:
 
 def test_argon2_parameters_meet_owasp_minimum() -> None:
     # OWASP Password Storage Cheat Sheet: Argon2id, m >= 19 MiB, t >= 2, p >= 1.
-    hasher = Argon2PasswordHasher()
+    hasher = Argon2idPasswordHasher()
+    assert isinstance(hasher, Argon2PasswordHasher)
     assert hasher.memory_cost >= 19 * 1024
     assert hasher.time_cost >= 2
     assert hasher.parallelism >= 1

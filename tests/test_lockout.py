@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+import time
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -222,6 +223,98 @@ def test_concurrent_guesses_run_at_most_threshold_hashes(store: str) -> None:
         # The owner's correct password is refused too, without a hash.
         assert login("alice", PASSWORD) is None
         assert CountingHasher.calls == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store", ["locmem", "redis"])
+def test_concurrent_correct_logins_of_one_account_all_succeed(store: str) -> None:
+    # Threshold 3, 15 parallel jobs of a service account: before APISEC_LOCKOUT_WAIT, every
+    # attempt beyond the 3 in progress was refused (429). A hashing slot per thread: the bound on
+    # concurrent hashes (tests/test_hashing.py) is not what this test is about.
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    caches_setting = LOCMEM
+    if store == "redis":
+        require_redis()
+        caches_setting = {**LOCMEM, "abuse": redis_caches()["abuse"]}
+    with override_settings(
+        CACHES=caches_setting,
+        APISEC_CACHE="abuse" if store == "redis" else "default",
+        APISEC_HASHING_SLOTS=15,
+    ):
+        caches["abuse" if store == "redis" else "default"].clear()
+        barrier = threading.Barrier(15)
+        results: list[Any] = []
+
+        def log_in() -> None:
+            barrier.wait()
+            try:
+                results.append(login("alice", PASSWORD))
+            finally:
+                close_thread_connection()
+
+        threads = [threading.Thread(target=log_in) for _ in range(15)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 15
+        assert all(user is not None for user in results)
+
+
+@pytest.mark.django_db
+def test_a_login_waits_for_a_held_reservation_then_gets_it(alice: Any) -> None:
+    held = [lockout.reserve(None, "alice") for _ in range(3)]  # three checks in progress
+    assert all(attempt.admitted for attempt in held)
+
+    def finish_one() -> None:
+        time.sleep(0.2)
+        lockout.record_success(None, held[0])  # a right password: the counter is cleared
+
+    finisher = threading.Thread(target=finish_one)
+    started = time.monotonic()
+    finisher.start()
+    assert login("alice", PASSWORD) is not None
+    finisher.join()
+    assert time.monotonic() - started >= 0.2
+
+
+@pytest.mark.django_db
+def test_a_login_waiting_for_a_reservation_is_refused_when_the_last_one_locks(
+    alice: Any,
+) -> None:
+    held = [lockout.reserve(None, "alice") for _ in range(3)]
+
+    def fail_all() -> None:
+        time.sleep(0.1)
+        for attempt in held:
+            lockout.record_failure(None, attempt)  # the third failure locks
+
+    failer = threading.Thread(target=fail_all)
+    failer.start()
+    request = RequestFactory().post("/login/")
+    assert hashes_during(lambda: login("alice", PASSWORD, request)) == 0
+    failer.join()
+    refused = refusal(request)
+    assert refused is not None
+    assert refused.reason == "locked"
+
+
+@pytest.mark.django_db
+def test_the_wait_for_a_reservation_is_bounded(alice: Any) -> None:
+    for _ in range(3):
+        assert lockout.reserve(None, "alice").admitted
+    for wait in (0, 150):
+        with override_settings(APISEC_LOCKOUT_WAIT=wait):
+            request = RequestFactory().post("/login/")
+            started = time.monotonic()
+            before = CountingHasher.calls
+            assert login("alice", PASSWORD, request) is None
+            elapsed = time.monotonic() - started
+            assert CountingHasher.calls == before
+            refused = refusal(request)
+            assert refused is not None
+            assert refused.reason == "locked"
+            assert wait / 1000 <= elapsed < wait / 1000 + 1
 
 
 @pytest.mark.django_db

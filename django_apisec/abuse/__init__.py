@@ -1,4 +1,5 @@
-"""Abuse controls: the rate limiter, throttles, the account lockout, trusted devices.
+"""Abuse controls: the rate limiter, throttles, the account lockout, trusted devices, bounded
+password hashing.
 
 Import the public names from here (``from django_apisec.abuse import ...``, docs/api.rst). They
 are loaded on first access: importing this package imports neither DRF nor a model.
@@ -13,6 +14,12 @@ from django_apisec import lazy_exports
 if TYPE_CHECKING:
     from django_apisec.abuse.backends import LockoutModelBackend
     from django_apisec.abuse.devices import TrustedDeviceMiddleware
+    from django_apisec.abuse.hashing import (
+        Argon2idPasswordHasher,
+        HashingBusy,
+        busy_hashing_slots,
+        hashing_slots,
+    )
     from django_apisec.abuse.limiter import LimiterUnavailable
     from django_apisec.abuse.lockout import LockedOut, raise_for_lockout, unlock
     from django_apisec.abuse.throttling import (
@@ -28,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnonRateThrottle",
+    "Argon2idPasswordHasher",
+    "HashingBusy",
     "LimiterUnavailable",
     "LockedOut",
     "LockoutModelBackend",
@@ -37,7 +46,9 @@ __all__ = [
     "ScopedRateThrottle",
     "TrustedDeviceMiddleware",
     "UserRateThrottle",
+    "busy_hashing_slots",
     "canonical_username",
+    "hashing_slots",
     "raise_for_lockout",
     "ratelimit_rate",
     "unlock",
@@ -49,6 +60,11 @@ _EXPORTS = {
     "LockoutModelBackend": "django_apisec.abuse.backends",
     # devices
     "TrustedDeviceMiddleware": "django_apisec.abuse.devices",
+    # hashing
+    "Argon2idPasswordHasher": "django_apisec.abuse.hashing",
+    "HashingBusy": "django_apisec.abuse.hashing",
+    "busy_hashing_slots": "django_apisec.abuse.hashing",
+    "hashing_slots": "django_apisec.abuse.hashing",
     # limiter
     "LimiterUnavailable": "django_apisec.abuse.limiter",
     # lockout

@@ -4,8 +4,11 @@ Every caller of ``django.contrib.auth.authenticate()`` / ``aauthenticate()`` (th
 JWT login view, a plain form) gets the lockout without knowing about it: the attempt is reserved
 before the password is checked (for a user with a second factor, the attempt stays counted until
 that factor is right), and a refused attempt raises ``PermissionDenied``, which makes
-``authenticate()`` return ``None`` without asking any later backend. A login view that wants to
-answer 429 calls :func:`django_apisec.abuse.lockout.raise_for_lockout` after a ``None``.
+``authenticate()`` return ``None`` without asking any later backend. The password check itself
+runs in one of the process's hashing slots (:mod:`django_apisec.abuse.hashing`); when none frees
+in time the reservation is given back unused and the attempt is refused the same way. A login
+view that wants to answer 429 or 503 calls :func:`django_apisec.abuse.lockout.raise_for_lockout`
+after a ``None``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from django_apisec.abuse import lockout
+from django_apisec.abuse import hashing, lockout
 from django_apisec.abuse.throttling import refund_login_throttles
 from django_apisec.abuse.usernames import submitted_username
 from django_apisec.models import has_second_factor
@@ -47,7 +50,14 @@ class LockoutModelBackend(ModelBackend):
         if not attempt.admitted:
             # Stop here: no hash is computed, and no later backend gets a try.
             raise PermissionDenied
-        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if not hashing.acquire_slot():
+            # Every hashing slot of this process stayed busy: 503, the reservation given back.
+            lockout.give_back(request, attempt, hashing.BUSY_RETRY_AFTER)
+            raise PermissionDenied
+        try:
+            user = super().authenticate(request, username=username, password=password, **kwargs)
+        finally:
+            hashing.release_slot()
         if user is None:
             lockout.record_failure(request, attempt)
         elif has_second_factor(user):

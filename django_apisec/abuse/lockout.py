@@ -1,8 +1,14 @@
 """The account lockout engine: failed logins counted per canonical account, race-free.
 
-Every login attempt first **reserves** a slot with one atomic increment of the account's counter;
-only an attempt holding a slot at or below ``APISEC_LOCKOUT_THRESHOLD`` may check the password. So
-N concurrent guesses run at most T password checks, and a locked account costs no password hash.
+Every login attempt first **reserves** a slot with one atomic increment of the account's counter,
+which holds the bucket's failures plus the attempts in progress; the increment is only made while
+the counter is below ``APISEC_LOCKOUT_THRESHOLD``, and only an attempt holding a slot may check
+the password. So N concurrent guesses run at most T password checks, and a locked account costs
+no password hash. An attempt that finds the counter full without a lock (T attempts of the same
+account in progress) waits up to ``APISEC_LOCKOUT_WAIT`` ms for one of them to finish, polling
+with a short backoff: a success clears the counter and lets the waiting attempts in, the T-th
+failure writes the lock and refuses them. So concurrent correct logins of one account (parallel
+jobs of a service account, a user's several devices) are not refused.
 The T-th failure locks the account for the next of ``APISEC_LOCKOUT_PERIODS`` (1 min, 5 min, ...);
 the lock and the counter expire together, and the next lock lasts longer.
 
@@ -32,7 +38,8 @@ from rest_framework import exceptions
 
 from django_apisec import signals
 from django_apisec.abuse import devices
-from django_apisec.abuse.limiter import LimiterUnavailable, limiter_key
+from django_apisec.abuse.hashing import HashingBusy
+from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
 from django_apisec.abuse.usernames import account_id, canonical_username
 from django_apisec.conf import apisec_settings
 from django_apisec.http.errors import LOCKED_OUT
@@ -53,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempt",
     "LockedOut",
+    "give_back",
     "lock_period",
     "locked_accounts",
     "raise_for_lockout",
@@ -71,28 +79,52 @@ Refusal = LockoutRefusal
 LEVEL_MEMORY = 86400
 
 # The reservation, in one round trip. KEYS: failures, lock (one bucket: one hash slot); ARGV:
-# window (s). Returns {lock_ms, slot}: the lock's remaining ms (then no slot is taken), or 0 and
-# the slot.
+# window (s), threshold. Returns {lock_ms, slot}: the lock's remaining ms (then no slot is taken),
+# or 0 and the slot, or {0, 0} when all T slots are held (then nothing is incremented).
 RESERVE_LUA = """
 local lock_ms = redis.call('PTTL', KEYS[2])
 if lock_ms > 0 then return {lock_ms, 0} end
+if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[2]) then return {0, 0} end
 local slot = redis.call('INCR', KEYS[1])
 if slot == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {0, slot}
 """
+# Gives back an unused reservation (its password was never checked). KEYS: failures.
+RELEASE_LUA = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
 
 
 def _reserve_in_cache(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) -> list[int]:
-    # The script's answer from get + add + incr; the lock holds its unlock time.
+    # The script's answer from get + add + incr; the lock holds its unlock time. An increment past
+    # the threshold is taken back at once, so at most T attempts ever hold a slot.
     failures_key, lock_key = keys
     until = cache.get(lock_key)
     if isinstance(until, (int, float)) and until > time.time():
         return [math.ceil((until - time.time()) * 1000), 0]
     cache.add(failures_key, 0, timeout=args[0])
-    return [0, int(cache.incr(failures_key))]
+    slot = int(cache.incr(failures_key))
+    if slot > args[1]:
+        cache.decr(failures_key)
+        return [0, 0]
+    return [0, slot]
+
+
+def _release_in_cache(cache: BaseCache, keys: Sequence[str], _args: Sequence[Any]) -> int:
+    (failures_key,) = keys
+    value = cache.get(failures_key)
+    if isinstance(value, int) and value > 0:
+        return int(cache.decr(failures_key))
+    return 0
 
 
 RESERVE = Script(RESERVE_LUA, _reserve_in_cache)
+RELEASE = Script(RELEASE_LUA, _release_in_cache)
+# Polling a full bucket: the first retry soon (a check of the same account is finishing), then
+# less often, so waiting attempts cost the store little.
+FIRST_POLL = 0.01
+LONGEST_POLL = 0.1
 
 RESERVE_FAILURE = failures.FailureLog(LOGGER, "Lockout store unreachable; failing %(policy)s")
 LOCK_FAILURE = failures.FailureLog(LOGGER, "Lockout store failed while locking an account")
@@ -157,21 +189,47 @@ def reserve(request: Any, username: object) -> Attempt:
     if request is not None:
         state_of(request).login_account = account_id(name)
     failures_key, lock_key, _ = _keys(attempt.bucket, name)
-    window = apisec_settings.LOCKOUT_WINDOW
-    try:
-        lock_ms, slot = failures.attempt(
-            lambda store: store.run(RESERVE, [failures_key, lock_key], [window]), RESERVE_FAILURE
+    args = [apisec_settings.LOCKOUT_WINDOW, apisec_settings.LOCKOUT_THRESHOLD]
+    deadline = time.monotonic() + apisec_settings.LOCKOUT_WAIT / 1000
+    pause = FIRST_POLL
+    while True:
+        try:
+            lock_ms, slot = failures.attempt(
+                lambda store: store.run(RESERVE, [failures_key, lock_key], args), RESERVE_FAILURE
+            )
+        except failures.StoreFailed as failed:
+            return _store_failed(request, attempt, failed)
+        if int(lock_ms) > 0:
+            return _refused(request, attempt, math.ceil(int(lock_ms) / 1000))
+        if int(slot) > 0:
+            attempt.failures = int(slot) - 1
+            return attempt
+        # Every slot is held by an attempt in progress: one of them clears the counter (a right
+        # password) or locks the bucket (the T-th wrong one). Wait for it, within the bound.
+        left = deadline - time.monotonic()
+        if left <= 0:
+            # Still full: the lock may be being written by the attempt holding the last slot.
+            return _refused(request, attempt, lock_period(1))
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, LONGEST_POLL)
+
+
+def give_back(request: Any, attempt: Attempt, retry_after: int) -> None:
+    """Return an admitted attempt's slot unused: its password was not checked (server busy).
+
+    The request is then answered 503 with ``Retry-After`` by :func:`raise_for_lockout`. A slot
+    given back is not a failure: no password was tried, so the T checks per window still hold.
+    """
+    _remember(request, Refusal("busy", retry_after))
+    if not attempt.counted:
+        return
+    failures_key, _, _ = _keys(attempt.bucket, attempt.username)
+    with contextlib.suppress(failures.StoreFailed):  # logged; the slot expires with the window
+        failures.attempt(
+            lambda store: store.run(RELEASE, [failures_key], []),
+            RESET_FAILURE,
+            policy=failures.OPEN,
         )
-    except failures.StoreFailed as failed:
-        return _store_failed(request, attempt, failed)
-    if int(lock_ms) > 0:
-        return _refused(request, attempt, math.ceil(int(lock_ms) / 1000))
-    slot = int(slot)
-    attempt.failures = slot - 1
-    if slot > apisec_settings.LOCKOUT_THRESHOLD:
-        # The lock is being written by the attempt holding the last slot: wait one period.
-        return _refused(request, attempt, lock_period(1))
-    return attempt
 
 
 def _refused(request: Any, attempt: Attempt, retry_after: int) -> Attempt:
@@ -260,13 +318,17 @@ def refusal(request: Any) -> Refusal | None:
 def raise_for_lockout(request: Any) -> None:
     """In a login view, after ``authenticate()`` returned ``None``: answer 429 or 503.
 
-    Raises :class:`LockedOut` (429 + ``Retry-After``) when the account was locked, or
+    Raises :class:`LockedOut` (429 + ``Retry-After``) when the account was locked,
     :class:`~django_apisec.abuse.limiter.LimiterUnavailable` (503) when the store was down and the
-    policy is closed. Returns when the login simply failed (answer 401 as usual).
+    policy is closed, or :class:`~django_apisec.abuse.HashingBusy` (503 ``login_busy``)
+    when every password-hashing slot stayed busy. Returns when the login simply failed (answer
+    401 as usual).
     """
     reason = refusal(request)
     if reason is None:
         return
+    if reason.reason == "busy":
+        raise HashingBusy(reason.retry_after)
     if reason.reason == "unavailable":
         raise LimiterUnavailable(reason.retry_after)
     raise LockedOut(reason.retry_after, reason.account)

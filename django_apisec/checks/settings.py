@@ -30,6 +30,9 @@ SESSION_MAX_AGE_BOUND = timedelta(days=90)
 FAILED_LOGINS_PER_HOUR_BOUND = 100  # ASVS 4.0.3 V2.2.1
 REUSE_GRACE_BOUND = 60
 TRUSTED_DEVICE_AGE_BOUND = 90 * 86400
+# A waiting login holds a worker thread: past these, a login flood occupies every thread.
+LOCKOUT_WAIT_BOUND = 10_000
+HASHING_WAIT_BOUND = 5_000
 HOUR = 3600
 SHOWN_CHARS = 60
 LOCKOUT_BOUND = (
@@ -48,6 +51,12 @@ PRODUCTION_BOUNDS: dict[str, tuple[str, str]] = {
     "APISEC_LOCKOUT_PERIODS": LOCKOUT_BOUND,
     "APISEC_LOCKOUT_WINDOW": LOCKOUT_BOUND,
     "APISEC_TRUSTED_DEVICE_AGE": (f"at most {TRUSTED_DEVICE_AGE_BOUND} (90 days)", "apisec.E658"),
+    "APISEC_LOCKOUT_WAIT": (f"at most {LOCKOUT_WAIT_BOUND} (10 s)", "apisec.E675"),
+    "APISEC_HASHING_WAIT": (f"at most {HASHING_WAIT_BOUND} (5 s)", "apisec.E676"),
+    "APISEC_HASHING_SLOTS": (
+        "hash memory x slots x workers within APISEC_HASHING_MEMORY_BUDGET",
+        "apisec.E312",
+    ),
     "APISEC_JWT_SESSION_MAX_AGE": ("at most 90 days", "apisec.E655"),
     "APISEC_JWT_REUSE_GRACE_SECONDS": (f"at most {REUSE_GRACE_BOUND}", "apisec.E657"),
     "APISEC_JWT_COOKIE_SECURE": ("True", "apisec.E650"),
@@ -149,6 +158,21 @@ E658 = error(
     "lockout bucket that long after its last successful login.",
     f"Set APISEC_TRUSTED_DEVICE_AGE to at most {TRUSTED_DEVICE_AGE_BOUND} (90 days), e.g. "
     "2592000 (30 days, the default).",
+)
+E675 = error(
+    "apisec.E675",
+    "APISEC_LOCKOUT_WAIT is {value} ms, above {bound}: each login waiting for a reservation of "
+    "a busy account holds a worker thread that long, so concurrent logins of a few accounts "
+    "occupy every thread and the API stops answering.",
+    f"Set APISEC_LOCKOUT_WAIT to at most {LOCKOUT_WAIT_BOUND}, e.g. 2000 (the default).",
+)
+E676 = error(
+    "apisec.E676",
+    "APISEC_HASHING_WAIT is {value} ms, above {bound}: during a login flood every login waits "
+    "that long for a hashing slot while holding a worker thread, so the flood occupies every "
+    "thread and other requests queue behind it.",
+    f"Set APISEC_HASHING_WAIT to at most {HASHING_WAIT_BOUND}, e.g. 500 (the default); a busy "
+    "login is answered 503 with Retry-After instead.",
 )
 
 
@@ -272,3 +296,16 @@ def check_passkey_origins_https(**_kwargs: Any) -> list[CheckMessage]:
         for origin in apisec_settings.WEBAUTHN_ORIGINS
         if not origin.startswith("https://")
     ]
+
+
+@deploy_check
+def check_login_waits(**_kwargs: Any) -> list[CheckMessage]:
+    """apisec.E675, E676: a login never holds a worker thread long while it waits."""
+    messages = []
+    for value, bound, template in (
+        (apisec_settings.LOCKOUT_WAIT, LOCKOUT_WAIT_BOUND, E675),
+        (apisec_settings.HASHING_WAIT, HASHING_WAIT_BOUND, E676),
+    ):
+        if value > bound:
+            messages.append(emit(template, value=value, bound=bound))
+    return messages

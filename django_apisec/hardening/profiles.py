@@ -108,7 +108,11 @@ SECRET_SETTINGS = frozenset(
 )
 
 PASSWORD_HASHERS = [
-    dotted_paths.ARGON2_HASHER,
+    # Django's Argon2 with OWASP's parameters (19 MiB per hash instead of 100 MiB): it also
+    # verifies, and upgrades at the next login, argon2 hashes made with any other parameters.
+    # Django's own Argon2PasswordHasher must not follow it: the last hasher of an algorithm
+    # verifies that algorithm's hashes.
+    dotted_paths.ARGON2ID_HASHER,
     # Fallbacks only verify (and then upgrade) hashes created before Argon2 was first.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",

@@ -53,10 +53,10 @@ class ThrottleDecision:
 
 @dataclass(frozen=True)
 class LockoutRefusal:
-    """Why the lockout refused a login before its password was checked."""
+    """Why a login was refused before its password was checked."""
 
-    #: ``"locked"`` (the account's bucket is locked) or ``"unavailable"`` (the store is down and
-    #: the failure policy is closed).
+    #: ``"locked"`` (the account's bucket is locked), ``"unavailable"`` (the store is down and
+    #: the failure policy is closed) or ``"busy"`` (every password-hashing slot stayed busy).
     reason: str
     retry_after: int
     #: The locked account's identifier (``account_id()``; for the security event, never shown).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from django_apisec.abuse.hashing import Argon2idPasswordHasher
 
 COUNTER_KEY = "apisec-test:password-hashes"
 _client: Any = None
@@ -25,8 +25,8 @@ def count() -> None:
     _client.incr(COUNTER_KEY)
 
 
-class CountingArgon2PasswordHasher(Argon2PasswordHasher):
-    """Argon2 (same algorithm name, same hashes) plus a count per hash computed."""
+class CountingArgon2PasswordHasher(Argon2idPasswordHasher):
+    """The Argon2 ``harden()`` installs (same algorithm name, same hashes) plus a count per hash."""
 
     def verify(self, password: str, encoded: str) -> bool:
         count()

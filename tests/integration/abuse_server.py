@@ -93,13 +93,17 @@ def abuse_server(
     *,
     redis: str = COUNTER_URL,
     workers: int = 4,
+    threads: int = 1,
     shape: str = "wsgi",
     server_args: tuple[str, ...] = (),
     template: str | None = None,
     **env_overrides: str,
 ) -> Iterator[AbuseServer]:
     """Migrate a fresh database (or copy the migrated ``template``) and serve the testproject in
-    production over TLS in ``shape`` (``server_args``: extra options of the server program)."""
+    production over TLS in ``shape`` (``server_args``: extra options of the server program).
+
+    ``threads`` > 1 runs gthread workers under WSGI, so that many requests per worker run at once.
+    """
     postgres = require_services(COUNTER_URL)
     with fresh_database(postgres, prefix="apisec_abuse", template=template) as database_url:
         settings = {
@@ -112,11 +116,14 @@ def abuse_server(
         if template is None:
             migrate = django_env(SETTINGS, env, root=ROOT)
             django_admin(migrate, "migrate", "--noinput", "-v", "0", root=ROOT)
+        worker_class = "gthread" if threads > 1 else "sync"
         with serve(
             SETTINGS,
             env=env,
             tls=True,
             workers=workers,
+            worker_class=worker_class,
+            threads=threads,
             root=ROOT,
             shape=shape,
             gunicorn_args=server_args,
