@@ -39,7 +39,7 @@ from rest_framework import exceptions
 from django_apisec import signals
 from django_apisec.abuse import devices
 from django_apisec.abuse.hashing import HashingBusy
-from django_apisec.abuse.limiter import FAILURE_RETRY_AFTER, LimiterUnavailable, limiter_key
+from django_apisec.abuse.limiter import LimiterUnavailable, limiter_key
 from django_apisec.abuse.usernames import account_id, canonical_username
 from django_apisec.conf import apisec_settings
 from django_apisec.http.errors import LOCKED_OUT
