@@ -96,6 +96,7 @@ class SecurityOverviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             overview = series.read(top=TOP_NETWORKS)
             locked = lockout.locked_accounts()
             window = detector.window_counts()
+            reported = detector.reported()
         except Exception:  # the store failed; logged, shown as such
             logger.exception("The security page could not read the store")
             return {"store_failed": True}
@@ -121,6 +122,7 @@ class SecurityOverviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             ],
             "networks": overview.networks,
             "attack_window": window,
+            "reported": reported,
             "tightened": None if rate is None else f"{rate.limit}/{rate.period}s",
         }
 

@@ -60,6 +60,7 @@ __all__ = [
     "network_of",
     "observe_event",
     "observe_failure",
+    "reported",
     "window_counts",
 ]
 
@@ -253,6 +254,11 @@ def window_counts() -> WindowCounts:
         int(value) for value in current_store().run(COUNTS, _window_keys(index), [])
     )
     return {"failures": failures, "accounts": accounts, "networks": networks}
+
+
+def reported() -> bool:
+    """Whether a wave was reported within the hold period (the report marker is set)."""
+    return current_store().exists(_report_key())
 
 
 def _detected(counts: WindowCounts, request: Any) -> None:
