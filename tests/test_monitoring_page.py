@@ -143,7 +143,9 @@ def test_a_store_failure_shows_on_the_page_never_a_500() -> None:
 # --- the page shows a scripted attack ---------------------------------------------------------
 
 
-@override_settings(**LOCKOUT, APISEC_ATTACK_THRESHOLDS={"failures": 20, "accounts": 5, "networks": 3})
+@override_settings(
+    **LOCKOUT, APISEC_ATTACK_THRESHOLDS={"failures": 20, "accounts": 5, "networks": 3}
+)
 def test_the_page_shows_the_attack_it_was_fed() -> None:
     # 24 failed logins: 8 accounts (3 each: every one locks), 4 networks, 6 from 203.0.113.0/24.
     for guess in range(24):
@@ -188,8 +190,10 @@ def test_the_series_keeps_24_hours_by_the_minute() -> None:
 
 def test_a_chart_is_one_inline_svg_with_its_figures() -> None:
     svg = str(area_chart(Chart("failed_logins", "Failed <logins>", "#ba2121", [0, 3, 1]), 100))
-    assert svg.startswith("<svg ") and svg.endswith("</svg>")
-    assert 'data-total="4"' in svg and 'data-peak="3"' in svg
+    assert svg.startswith("<svg ")
+    assert svg.endswith("</svg>")
+    assert 'data-total="4"' in svg
+    assert 'data-peak="3"' in svg
     assert "Failed &lt;logins&gt;" in svg
     assert "style" not in svg  # presentation attributes only: the admin's CSP allows them
 
