@@ -105,9 +105,15 @@ class SecurityOverviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return {
             "store_failed": False,
             "charts": [
-                charts.area_chart(
-                    charts.Chart(kind, title, colour, overview.series[kind]), overview.last_minute
-                )
+                {
+                    "title": title,
+                    "total": overview.total(kind),
+                    "peak": max(overview.series[kind]),
+                    "svg": charts.area_chart(
+                        charts.Chart(kind, title, colour, overview.series[kind]),
+                        overview.last_minute,
+                    ),
+                }
                 for kind, (title, colour) in CHARTS.items()
             ],
             "totals": {kind: overview.total(kind) for kind in CHARTS},
@@ -123,7 +129,7 @@ class SecurityOverviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "networks": overview.networks,
             "attack_window": window,
             "reported": reported,
-            "tightened": None if rate is None else f"{rate.limit}/{rate.period}s",
+            "tightened": None if rate is None else _rate_text(rate.limit, rate.period),
         }
 
     def unlock_view(self, request: HttpRequest) -> HttpResponse:
@@ -150,6 +156,11 @@ class SecurityOverviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         state = "unlocked" if was_locked else "was not locked; its counters were cleared"
         self.message_user(request, f"{username}: {state}.", messages.SUCCESS)
         return HttpResponseRedirect(page)
+
+
+def _rate_text(limit: int, period: int) -> str:
+    unit = {1: "s", 60: "min", 3600: "hour", 86400: "day"}.get(period, f"{period}s")
+    return f"{limit}/{unit}"
 
 
 # Registered where the admin is installed (Django imports this module of every installed app).

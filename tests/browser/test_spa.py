@@ -13,8 +13,6 @@ Skipped with the reason when ``node`` or ``/usr/bin/chromium`` is missing, unles
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -30,13 +28,13 @@ from django_apisec.testing.server import (
     redis_url,
     serve,
 )
-from tests.services import require_redis, unavailable
+from tests.browser.support import CHROMIUM, node_and_chromium
+from tests.services import require_redis
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
 SETTINGS = "testproject.settings"
 PASSWORD = "browser test passphrase 42"
 # The SPA's origin (served by the browser's request routing), the one setting a user writes.
@@ -47,29 +45,10 @@ COOKIE = "__Secure-apisec_refresh"
 ROUNDS = 5
 
 
-def node_modules() -> None:
-    """Install playwright-core (pinned in package-lock.json) when it is missing."""
-    if (HERE / "node_modules" / "playwright-core").is_dir():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        unavailable("npm is not installed: the browser tests need node and npm")
-    subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=HERE,
-        check=True,
-        env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
 def seen() -> dict[str, Any]:
     """What the browser saw, one run of ``spa.mjs`` for the whole module."""
-    node = shutil.which("node")
-    if node is None or not Path(CHROMIUM).exists():
-        unavailable(f"the browser tests need node and {CHROMIUM} (apt-get install chromium)")
-    node_modules()
+    node = node_and_chromium()
     with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
         database = f"sqlite:///{directory}/db.sqlite3"
         # Production needs its Redis (the testproject refuses to start without one).
