@@ -57,6 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "testproject.settings"
 PASSWORD = "a legitimate user's passphrase"  # noqa: S105 (the bench users')
 METRICS_CLIENT = "10.255.0.1"  # in APISEC_METRICS_ALLOWED_NETWORKS below
+# The bench plays the TLS-terminating proxy (production redirects plain http).
+PROXY = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
 
 
 def parse() -> argparse.Namespace:
@@ -183,7 +185,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"for n in range({args.users})]"
         )
         django_admin(manage, "shell", "-c", create, root=ROOT)
-        with serve(SETTINGS, env=env, workers=args.workers, root=ROOT) as server:
+        with serve(SETTINGS, env=env, workers=args.workers, headers=PROXY, root=ROOT) as server:
             stop = threading.Event()
             users: list[dict[str, Any]] = []
             load = threading.Thread(

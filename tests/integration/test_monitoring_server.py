@@ -3,8 +3,8 @@
 The testproject runs in its production profile under gunicorn with three workers (the one
 harness) in prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``), behind a
 trusted proxy on 127.0.0.1 (the requests name their client in ``X-Forwarded-For``). A scripted
-run — a credential-stuffing wave over 50 accounts and 25 networks, an account locked, an address
-throttled — is read back two ways: from the server's security log (every
+run — an account locked, an address throttled, a credential-stuffing wave over 50 accounts and
+25 networks — is read back two ways: from the server's security log (every
 event is one JSON line) and from ``/api/metrics/``; the numbers must be the same, whichever
 worker answers the scrape. The wave is detected, logins are tightened for ten seconds and relax
 by themselves.
@@ -48,6 +48,8 @@ PASSWORD = "a monitored user's passphrase"
 SCRAPER = "10.255.0.1"  # in APISEC_METRICS_ALLOWED_NETWORKS
 WAVE = 110  # over the detector's 100 failures, 30 accounts, 10 networks
 TIGHTENED_FOR = 10
+# The tests play the TLS-terminating proxy (production redirects plain http).
+PROXY = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def run() -> Iterator[dict[str, Any]]:
             f"get_user_model().objects.create_user('erin', password={PASSWORD!r})"
         )
         django_admin(manage, "shell", "-c", create, root=ROOT)
-        with serve(SETTINGS, env=env, workers=3, root=ROOT) as server:
+        with serve(SETTINGS, env=env, workers=3, headers=PROXY, root=ROOT) as server:
             yield scripted_run(server, client)
 
 
@@ -104,16 +106,17 @@ def scrape(server: Server, forwarded_for: str | None) -> Any:
 
 def scripted_run(server: Server, client: redis_lib.Redis) -> dict[str, Any]:
     statuses: dict[str, list[tuple[int, Any]]] = {"wave": [], "lock": [], "probe": []}
+    # Before the wave: once detected, any failure within the window would tighten again.
+    for guess in range(6):  # erin locks at the 5th failure; the 6th is refused
+        statuses["lock"].append(login(server, "erin", f"wrong {guess}", "203.0.113.8"))
+    for guess in range(10):  # the login_ip rate (8/hour) refuses the last 2
+        statuses["probe"].append(login(server, f"probe{guess}", "guess", "198.51.100.9"))
     for guess in range(WAVE):
         address = f"10.{guess % 25}.0.{1 + guess // 25}"  # 25 networks, at most 5 per address
         statuses["wave"].append(login(server, f"target{guess % 50}", f"guess {guess}", address))
     statuses["tightened_after_wave"] = tightened(client)  # type: ignore[assignment]
     time.sleep(TIGHTENED_FOR + 1)  # relax by itself
     statuses["relaxed"] = not tightened(client)  # type: ignore[assignment]
-    for guess in range(6):  # erin locks at the 5th failure; the 6th is refused
-        statuses["lock"].append(login(server, "erin", f"wrong {guess}", "203.0.113.8"))
-    for guess in range(10):  # the login_ip rate (8/hour) refuses the last 2
-        statuses["probe"].append(login(server, f"probe{guess}", "guess", "198.51.100.9"))
     refused = {
         "anonymous": scrape(server, None).status,
         "outside": scrape(server, "203.0.113.77").status,
@@ -156,8 +159,9 @@ def test_the_wave_is_detected_tightened_and_relaxed(run: dict[str, Any]) -> None
     assert detected["tightened_for"] == TIGHTENED_FOR
     # Tightened to 5/min: most of the wave's last guesses were refused before a password check.
     assert Counter(status for status, _ in statuses["wave"])[429] >= 1
-    # Relaxed: erin's five wrong passwords were all checked (401), then her lock (not a rate).
-    assert statuses["lock"] == [(401, None)] * 5 + [(429, "locked_out")]
+    # Erin's five wrong passwords were all checked (401), then her lock refused (not a rate).
+    assert statuses["lock"] == [(401, "authentication_failed")] * 5 + [(429, "locked_out")]
+    assert [status for status, _ in statuses["probe"]] == [401] * 8 + [429] * 2
 
 
 def test_the_metrics_match_the_events_of_the_run(run: dict[str, Any]) -> None:
