@@ -267,3 +267,13 @@ def test_the_networks_kept_per_hour_are_bounded(redis_store: RedisStore) -> None
     for i in range(2 * series.NETWORKS_KEPT + 1):
         detector.observe_failure("acct", f"10.{i // 256}.{i % 256}.0/24")
     assert redis_store.client.zcard(redis_store.key(key)) == series.NETWORKS_KEPT
+
+
+@override_settings(APISEC_ATTACK_THRESHOLDS={"failures": 10, "accounts": 5, "networks": 3})
+def test_the_development_cache_keeps_its_sets_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detector, "SET_CAP", 8)
+    for i in range(50):
+        detector.observe_failure(f"acct{i}", f"10.{i}.0.0/24")
+    # Each set stops at the cap or the largest threshold (10): past it, no decision changes.
+    assert detector.window_counts() == {"failures": 50, "accounts": 10, "networks": 10}
+    assert detector.reported()

@@ -26,7 +26,8 @@ seconds, which the login throttle applies, then the key expires and logins relax
 While the wave goes on, the next detection after that tightens again.
 
 On a cache without Lua (development's ``LocMemCache``, memcached) the same algorithm runs
-through Django's cache API, with sets for the distinct counts; only the report marker is atomic
+through Django's cache API, with sets for the distinct counts (each capped at :data:`SET_CAP`
+members or the largest threshold, so a value stays small); only the report marker is atomic
 there (``add``).
 
 The detector observes: a store failure here is logged and ignored (the login was already
@@ -70,6 +71,8 @@ SUB_WINDOWS = 5
 CREDENTIAL_STUFFING = "credential_stuffing"
 IPV4_PREFIX = 24
 IPV6_PREFIX = 64
+#: Members a development cache's set of accounts or networks keeps per sub-window (about 40 KB).
+SET_CAP = 1000
 WindowCounts = dict[str, int]
 
 # One failed login, atomically. KEYS: the hour's series hash, the hour's networks set, the report
@@ -113,23 +116,28 @@ return {failures, distinct_accounts, distinct_networks, reported}
 
 
 def _failure_in_cache(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) -> list[int]:
-    # The script's algorithm on Django's cache API (sets instead of HyperLogLogs).
+    # The script's algorithm on Django's cache API: sets instead of HyperLogLogs, each capped at
+    # SET_CAP members or the largest threshold (past it no count changes a decision).
     series_hash, networks_set, marker, *windows = keys
     size = len(windows) // 3
-    field, network, account, sub_ttl, series_ttl = args[:5]
+    field, network, account, sub_ttl, series_ttl, kept = args[:6]
+    thresholds, hold = args[6:9], args[9]
     counts = cache.get(series_hash) or {}
     counts[field] = int(counts.get(field, 0)) + 1
     cache.set(series_hash, counts, timeout=series_ttl)
     ranked = cache.get(networks_set) or {}
     ranked[network] = int(ranked.get(network, 0)) + 1
+    if len(ranked) > 2 * kept:
+        ranked = dict(sorted(ranked.items(), key=lambda item: -item[1])[:kept])
     cache.set(networks_set, ranked, timeout=series_ttl)
     cache.add(windows[0], 0, timeout=sub_ttl)
     cache.incr(windows[0])
+    cap = max(SET_CAP, *(int(limit) for limit in thresholds))
     for key, value in ((windows[size], account), (windows[2 * size], network)):
         seen = cache.get(key) or set()
-        cache.set(key, seen | {value}, timeout=sub_ttl)
+        if len(seen) < cap:
+            cache.set(key, seen | {value}, timeout=sub_ttl)
     found = _counts_in_cache(cache, windows, ())
-    thresholds, hold = args[6:9], args[9]
     crossed = all(count >= int(limit) for count, limit in zip(found, thresholds, strict=True))
     return [*found, int(crossed and cache.add(marker, 1, timeout=hold))]
 
