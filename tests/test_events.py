@@ -146,7 +146,7 @@ def test_user_without_pk() -> None:
 
 
 def test_event_types_are_distinct() -> None:
-    assert len(events.EVENT_TYPES) == 19  # 13 + the six MFA events (issue 15)
+    assert len(events.EVENT_TYPES) == 20  # 13 + the six MFA events (issue 15) + account_unlocked
 
 
 @pytest.mark.parametrize(
