@@ -86,8 +86,8 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
         "browser": 6,  # tests/browser/test_spa.py
-        "security_page": 5,  # tests/browser/test_security_page.py
-        "monitoring": 4,  # tests/integration/test_monitoring_server.py
+        "security_page": 2,  # tests/browser/test_security_page.py
+        "monitoring": 1,  # tests/integration/test_monitoring_server.py
     }
 )
 
