@@ -63,7 +63,10 @@ def demo(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     """Run the whole test suite with branch coverage."""
     ensure_venv("dev")
-    command = [str(PYTHON), "-m", "pytest", "--cov", "--cov-report=term-missing", *args]
+    # One pytest-xdist worker per core (tests/conftest.py caps it); the server suites run one
+    # after the other on one worker (--dist loadgroup). `-n 0` in ARGS runs in one process.
+    parallel = ["-n", "auto", "--dist", "loadgroup"]
+    command = [str(PYTHON), "-m", "pytest", *parallel, "--cov", "--cov-report=term-missing", *args]
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 

@@ -515,6 +515,63 @@ REAUTH_MAX_AGE: Setting[int] = Setting(
 )
 
 
+#: A relying-party id: a host name (no scheme, port or path, not an IP address), lower case.
+LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+RP_ID = re.compile(rf"(?=.{{1,253}}$){LABEL}(?:\.{LABEL})*")
+#: A web origin as browsers write it: scheme, host, optional port; nothing after.
+WEB_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?")
+
+
+def _is_rp_id(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str) or not RP_ID.fullmatch(value):
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return True
+    return False  # WebAuthn refuses an IP address as relying-party id
+
+
+def _is_origin_list(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, str) and WEB_ORIGIN.fullmatch(item) for item in value
+    )
+
+
+WEBAUTHN_RP_ID: Setting[str | None] = Setting(
+    "APISEC_WEBAUTHN_RP_ID",
+    "apisec.E633",
+    'None, or a lower-case host name without scheme or port, e.g. "example.com"',
+    None,
+    _is_rp_id,
+    # Unusable: passkeys are off (their endpoints answer 404) until it is fixed.
+    fallback=None,
+    default_doc="``None`` (passkeys off)",
+)
+WEBAUTHN_RP_NAME: Setting[str | None] = Setting(
+    "APISEC_WEBAUTHN_RP_NAME",
+    "apisec.E634",
+    "None, or a non-empty str of at most 64 characters",
+    None,
+    lambda value: value is None or (is_text(value) and len(value) <= 64),
+    fallback=None,
+    default_doc="``None``: the relying-party id",
+)
+WEBAUTHN_ORIGINS: Setting[tuple[str, ...]] = Setting(
+    "APISEC_WEBAUTHN_ORIGINS",
+    "apisec.E635",
+    'a list of origins, e.g. ["https://example.com", "https://app.example.com"]',
+    (),
+    _is_origin_list,
+    tuple,
+    # Unusable: only https://<relying-party id> is accepted.
+    fallback=(),
+    default_doc="``()``: ``https://`` + the relying-party id",
+)
+
+
 def _is_network_list(value: object) -> bool:
     if not isinstance(value, (list, tuple)):
         return False
@@ -620,6 +677,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
     ATTACK_THRESHOLDS,
     ATTACK_TIGHTENING,
     REAUTH_MAX_AGE,
+    WEBAUTHN_RP_ID,
+    WEBAUTHN_RP_NAME,
+    WEBAUTHN_ORIGINS,
 )
 
 
@@ -811,6 +871,21 @@ class ApisecSettings:
     def REAUTH_MAX_AGE(self) -> int:  # noqa: N802
         """Seconds after the last proof of a factor (``auth_time``) a step-up stays fresh."""
         return REAUTH_MAX_AGE.value()
+
+    @property
+    def WEBAUTHN_RP_ID(self) -> str | None:  # noqa: N802
+        """The passkeys' relying-party id (a host name); ``None``: passkeys are off."""
+        return WEBAUTHN_RP_ID.value()
+
+    @property
+    def WEBAUTHN_RP_NAME(self) -> str | None:  # noqa: N802
+        """The relying party's name shown by authenticators; ``None``: the relying-party id."""
+        return WEBAUTHN_RP_NAME.value()
+
+    @property
+    def WEBAUTHN_ORIGINS(self) -> tuple[str, ...]:  # noqa: N802
+        """Origins whose passkey ceremonies are accepted; empty: ``https://`` + the RP id."""
+        return WEBAUTHN_ORIGINS.value()
 
 
 apisec_settings = ApisecSettings()

@@ -8,7 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-__all__ = ["APIKey", "MFAChallenge", "RecoveryCode", "TOTPDevice", "TokenFamily"]
+__all__ = [
+    "APIKey",
+    "MFAChallenge",
+    "RecoveryCode",
+    "TOTPDevice",
+    "TokenFamily",
+    "WebAuthnChallenge",
+    "WebAuthnCredential",
+    "has_second_factor",
+]
 
 
 class TokenFamily(models.Model):
@@ -160,3 +169,83 @@ class MFAChallenge(models.Model):
     def __str__(self) -> str:
         """Whose login it is; never the token."""
         return f"MFA challenge of user {self.user_id}"
+
+
+class WebAuthnCredentialManager(models.Manager["WebAuthnCredential"]):
+    """Adds the one question lower layers ask about passkeys."""
+
+    def registered_for(self, user: Any) -> bool:
+        """Whether ``user`` has at least one passkey."""
+        return self.filter(user=user).exists()
+
+
+class WebAuthnCredential(models.Model):
+    """A user's passkey (WebAuthn public-key credential); never a private key.
+
+    ``credential_id`` is the authenticator's credential id (base64url, unique); ``public_key``
+    the COSE public key the assertions are checked with. ``sign_count`` is the highest signature
+    counter seen: an assertion must carry a higher one (when either is non-zero), moved forward
+    by one conditional ``UPDATE`` (:mod:`django_apisec.mfa.passkeys`), so a cloned authenticator
+    that replays an older counter is refused.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Indexed by the (user, created_at) index below, whose first column is the user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # A credential id is at most 1023 bytes: 1364 base64url characters.
+    credential_id = models.CharField(max_length=1400, unique=True, editable=False)
+    public_key = models.BinaryField(editable=False)
+    sign_count = models.BigIntegerField(default=0, editable=False)
+    name = models.CharField(max_length=100)
+    transports = models.JSONField(default=list, blank=True, editable=False)
+    backed_up = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = WebAuthnCredentialManager()
+
+    class Meta:
+        verbose_name = "passkey"
+        verbose_name_plural = "passkeys"
+        indexes = [models.Index(fields=["user", "created_at"], name="apisec_passkey_user_created")]
+
+    def __str__(self) -> str:
+        """The name the user gave it; never key material."""
+        return f"{self.name} (passkey of user {self.user_id})"
+
+
+class WebAuthnChallenge(models.Model):
+    """A pending WebAuthn ceremony: the hash of its challenge; deleted when spent or expired.
+
+    ``purpose`` is the ceremony (registration, second factor, step-up, passwordless login) and
+    ``user`` whom it was issued for (none for a passwordless login, where the passkey names the
+    user). The challenge travels inside the signed ``clientDataJSON``; it is looked up by its
+    SHA-256 and spent with one ``DELETE``.
+    """
+
+    challenge_hash = models.CharField(max_length=64, primary_key=True, editable=False)
+    purpose = models.CharField(max_length=16, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True
+    )
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "WebAuthn challenge"
+        verbose_name_plural = "WebAuthn challenges"
+
+    def __str__(self) -> str:
+        """The ceremony; never the challenge."""
+        return f"WebAuthn {self.purpose} challenge"
+
+
+def has_second_factor(user: Any) -> bool:
+    """Whether a login of ``user`` needs a second step: a confirmed TOTP device or a passkey.
+
+    The lockout backend asks this without depending on :mod:`django_apisec.mfa`.
+    """
+    return bool(
+        TOTPDevice.objects.confirmed_for(user) or WebAuthnCredential.objects.registered_for(user)
+    )

@@ -18,8 +18,10 @@ __all__ = [
     "mfa_removed",
     "mfa_succeeded",
     "owner_bypass_used",
+    "passkey_counter_regressed",
     "reauthenticated",
     "recovery_code_used",
+    "recovery_codes_regenerated",
     "refresh_token_reused",
     "security_event",
     "sessions_revoked",
@@ -117,3 +119,12 @@ recovery_code_used = Signal()
 #: A user re-authenticated (step-up) and got an access token with a fresh ``auth_time``.
 #: Arguments: ``user``, ``family_id`` (the session's id), ``request``.
 reauthenticated = Signal()
+
+#: A user replaced their recovery codes (after a step-up); the old ones stop working.
+#: Arguments: ``user``, ``count`` (new codes issued), ``request``.
+recovery_codes_regenerated = Signal()
+
+#: A passkey assertion with a valid signature carried a signature counter not above the stored
+#: one: the passkey may have been cloned. The login is refused. Arguments: ``user``,
+#: ``passkey`` (the ``WebAuthnCredential``), ``stored_count``, ``presented_count``, ``request``.
+passkey_counter_regressed = Signal()

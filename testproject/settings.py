@@ -195,6 +195,25 @@ APISEC_LOCKOUT_THRESHOLD = _int("APISEC_LOCKOUT_THRESHOLD", 5)
 # Seconds a login or a step-up (POST /api/auth/reauth/) allows password change and MFA changes.
 APISEC_REAUTH_MAX_AGE = _int("APISEC_REAUTH_MAX_AGE", 300)
 
+
+def _passkey_rp_id():
+    """The passkeys' relying party: APISEC_WEBAUTHN_RP_ID, else the first host name served."""
+    configured = os.environ.get("APISEC_WEBAUTHN_RP_ID", "").strip()
+    if configured:
+        return configured
+    for host in ALLOWED_HOSTS:
+        name = host.lstrip(".").lower()
+        if any(c.isalpha() for c in name) and not any(c in name for c in ":[]*"):
+            return name
+    return None
+
+
+# Passkeys (WebAuthn): the relying-party id and the origins of the pages that use them
+# (default: https://<relying-party id>); docs/mfa.rst.
+APISEC_WEBAUTHN_RP_ID = _passkey_rp_id()
+APISEC_WEBAUTHN_RP_NAME = "django_apisec testproject"
+APISEC_WEBAUTHN_ORIGINS = _list("APISEC_WEBAUTHN_ORIGINS")
+
 # The scopes an API key may be given (the views declare which one each method needs).
 APISEC_API_KEY_SCOPES = [
     f"{resource}:{access}"

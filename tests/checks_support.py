@@ -6,6 +6,7 @@ run all of them, so a test of one setting also shows that no other 0xx check rep
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -48,6 +49,12 @@ def row_id(value: Any) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={getattr(v, '__name__', v)!r}"[:60] for k, v in value.items())
     return str(value)
+
+
+def value_id(value: Any) -> str:
+    """A test id for a hostile setting value, the same in every process (pytest-xdist compares
+    the collections of its workers, so no memory address may appear in it)."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))
 
 
 def each_insecure_setting_alone(table: list[Any]) -> Callable[..., None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import os
@@ -66,6 +67,37 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
         return {m.id for m in messages if m.id and m.id.startswith("apisec.")}
 
     return run
+
+
+# --- Running in parallel (pytest-xdist, ``-n auto --dist loadgroup`` as dev.py and tox do) ------
+
+SERIAL_DIRECTORIES = ("integration", "browser")
+#: One Redis database per worker (``REDIS_DATABASES``: ``unit``, ``unit_gw1``).
+MAX_WORKERS = 2
+TOPOLOGY_FIXTURES = {"cluster", "sentinel_group"}
+
+
+def pytest_xdist_auto_num_workers() -> int:
+    """``-n auto``: one worker per core, at most :data:`MAX_WORKERS`."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests that must not run beside each other on one xdist worker each.
+
+    The integration and browser suites measure concurrency against servers they start (exact
+    admission, at most T password checks): they run one after the other on one worker, while
+    the other workers take the unit tests. The Redis Cluster and Sentinel of the session are
+    started once, on the worker that runs every test using them. Without ``--dist loadgroup``
+    the marks do nothing.
+    """
+    tests = ROOT / "tests"
+    for item in items:
+        parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+        if parts and parts[0] in SERIAL_DIRECTORIES:
+            item.add_marker(pytest.mark.xdist_group("servers"))
+        elif TOPOLOGY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("topologies"))
 
 
 # --- Redis topologies started by the tests themselves ----------------------------------------
@@ -198,6 +230,19 @@ def api_key_settings() -> Iterator[dict[str, Any]]:
     }
     with override_settings(REST_FRAMEWORK=rest_framework):
         yield rest_framework
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _testproject_views_defined_under_the_test_settings() -> None:
+    """Import the testproject's URLconf (and so its views) before any test overrides settings.
+
+    drf-spectacular's ``SpectacularAPIView`` copies ``DEFAULT_AUTHENTICATION_CLASSES`` into its
+    class body when its module is imported. Imported first inside a test that overrides
+    ``REST_FRAMEWORK`` (simplejwt's own ``JWTAuthentication`` added, say), the testproject's
+    schema view would keep that override for the rest of the run, and the JWT checks would see
+    simplejwt's stack in every later test: whether they did depended on the test order.
+    """
+    importlib.import_module(settings.ROOT_URLCONF)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,14 +12,25 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from django_apisec.testing.server import postgres_url, redis_url, unreachable
+from django_apisec.testing.server import REDIS_DATABASES, postgres_url, redis_url, unreachable
 from django_apisec.testing.topologies import missing_binaries
 
 if TYPE_CHECKING:
     from django_apisec.testing.topologies import Cluster, SentinelGroup
 
+
+def _unit_purpose() -> str:
+    """This process's unit-test Redis database: one per pytest-xdist worker (gw0 has "unit")."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    purpose = "unit" if worker == "gw0" else f"unit_{worker}"
+    if purpose not in REDIS_DATABASES:
+        message = f"no Redis database for xdist worker {worker}: run with -n 2 or fewer"
+        raise pytest.UsageError(message)
+    return purpose
+
+
 # The unit tests' Redis database (flushed by them), and an address where nothing listens.
-REDIS_URL = redis_url("unit")
+REDIS_URL = redis_url(_unit_purpose())
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 DJANGO_REDIS_BACKEND = "django_redis.cache.RedisCache"

@@ -20,7 +20,7 @@ from django_apisec.apikeys import keys
 from django_apisec.apikeys.authentication import ApiKeyAuthentication
 from django_apisec.apikeys.keys import issue_key, revoke_key, rotate_key
 from django_apisec.apikeys.scopes import scope_allows
-from django_apisec.models import APIKey
+from django_apisec.models import APIKey, TokenFamily
 from testproject.api.models import Note
 from tests.conftest import PASSWORD
 
@@ -55,6 +55,29 @@ def alice_token(alice: Any) -> str:
 
 
 # --- the contract ------------------------------------------------------------------------------
+
+
+def test_a_stale_login_cannot_create_or_revoke_keys(alice: Any) -> None:
+    # The attack: a stolen access token (its login an hour old) mints itself a long-lived key,
+    # or revokes the owner's keys.
+    client = APIClient()
+    fresh = bearer("alice")
+    existing = create(fresh).json()["id"]
+    login = client.post(
+        "/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    assert login.status_code == 200
+    TokenFamily.objects.update(auth_time=timezone.now() - timedelta(hours=1))
+    stale = f"Bearer {client.post('/api/auth/refresh/').json()['access']}"
+    response = create(stale)
+    assert response.status_code == 403
+    assert response.json()["code"] == "reauthentication_required"
+    revoke = client.delete(f"{KEYS}{existing}/", HTTP_AUTHORIZATION=stale)
+    assert revoke.status_code == 403
+    assert APIKey.objects.filter(user=alice).count() == 1
+    assert not APIKey.objects.get(pk=existing).revoked
+    # Listing is not a change: the stale token still sees the keys (never the secrets).
+    assert client.get(KEYS, HTTP_AUTHORIZATION=stale).status_code == 200
 
 
 def test_create_shows_the_key_once_and_list_never(alice_token: str) -> None:

@@ -22,6 +22,7 @@ from django_apisec import dotted_paths
 from django_apisec.checks import drf, drf_limits
 from django_apisec.checks import settings as settings_checks
 from django_apisec.checks.registry import MESSAGES
+from tests.checks_support import value_id
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -521,14 +522,14 @@ KEYS = [
 
 
 @pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("value", WEIRD_VALUES, ids=repr)
+@pytest.mark.parametrize("value", WEIRD_VALUES, ids=value_id)
 def test_weird_values_never_crash(key: str, value: Any) -> None:
     with override_settings(REST_FRAMEWORK={key: value}):
         for check in CHECKS:
             assert isinstance(check(), list)
 
 
-@pytest.mark.parametrize("value", WEIRD_VALUES, ids=repr)
+@pytest.mark.parametrize("value", WEIRD_VALUES, ids=value_id)
 def test_weird_rest_framework_never_crashes(value: Any) -> None:
     with override_settings(REST_FRAMEWORK=value):
         for check in CHECKS:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django_apisec.checks import jwt as jwt_checks
 from django_apisec.checks import jwt_keys as jwt_key_checks
 from django_apisec.checks.registry import MESSAGES
+from tests.checks_support import value_id
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -524,14 +525,14 @@ KEYS = [
 
 
 @pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("value", WEIRD_VALUES, ids=repr)
+@pytest.mark.parametrize("value", WEIRD_VALUES, ids=value_id)
 def test_weird_values_never_crash(key: str, value: Any) -> None:
     with override_settings(SIMPLE_JWT={key: value}):
         for check in CHECKS:
             assert isinstance(check(), list)
 
 
-@pytest.mark.parametrize("value", [*WEIRD_VALUES, []], ids=repr)
+@pytest.mark.parametrize("value", [*WEIRD_VALUES, []], ids=value_id)
 def test_weird_containers_never_crash(value: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from django.conf import settings
 

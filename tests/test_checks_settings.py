@@ -86,6 +86,16 @@ GARBAGE: dict[str, list[Any]] = {
         "30/min",
     ],
     "APISEC_REAUTH_MAX_AGE": ["300", 0, -1, 86401, None, 1.5, True],
+    "APISEC_WEBAUTHN_RP_ID": ["", "https://example.com", "Example.com", "192.0.2.1", "a..b", 1],
+    "APISEC_WEBAUTHN_RP_NAME": ["", "x" * 65, 7, ["Example"]],
+    "APISEC_WEBAUTHN_ORIGINS": [
+        "https://example.com",
+        ["https://example.com/"],
+        ["example.com"],
+        ["HTTPS://EXAMPLE.COM"],
+        [None],
+        None,
+    ],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,12 @@ AUDIT_CHECKS = [
 ]
 # The views audit's ids (apisec.W560, the API-key scope finding, is declared and tested with the
 # API key checks: tests/test_checks_apikeys.py).
-AUDIT_IDS = {i for i in MESSAGES if i.startswith(("apisec.E5", "apisec.W5"))} - {"apisec.W560"}
+# W560 (API key scopes) and E517-E539 (passkeys) share the 5xx hundred but judge no view code.
+PASSKEY_IDS = {f"apisec.E{n}" for n in range(517, 540)}
+AUDIT_IDS = {i for i in MESSAGES if i.startswith(("apisec.E5", "apisec.W5"))} - {
+    "apisec.W560",
+    *PASSKEY_IDS,
+}
 
 EXPECTED: dict[Any, set[str]] = {
     # E501: anonymous access
@@ -377,16 +381,14 @@ def test_scopes_objects_evaluates_compositions() -> None:
     assert not views_audit.scopes_objects("IsOwner")
 
 
-# --- fast -----------------------------------------------------------------------------------
+# --- a thousand routes ----------------------------------------------------------------------
+# How long the audit takes at 1,000 (and 5,000) routes is measured by bench/deploy_gate_scale.py,
+# not here: a timed unit test measures the machine's load, not the audit.
 
 
-def test_a_thousand_routes_in_under_two_seconds() -> None:
+def test_a_thousand_routes_report_each_open_view_once() -> None:
     with override_settings(ROOT_URLCONF="tests.audit_bench_urls"):
-        # Importing the URLconf (defining 625 classes) is the project's cost, not the audit's.
         assert len(get_resolver().url_patterns) == 501
-        start = time.perf_counter()
         messages = run_audit()
-        elapsed = time.perf_counter() - start
     # Every distinct class is audited: the 500 open views are each reported once.
     assert len([m for m in messages if m.id == "apisec.E501"]) == 500
-    assert elapsed < 2.0, f"the audit took {elapsed:.2f} s for 1,000 routes"

@@ -598,6 +598,22 @@ ROWS = [
         "apisec.W321",
         env={"CORS_ALLOWED_ORIGINS": "https://app.example.net"},
     ),
+    # Issue 15: passkeys
+    Row(
+        "APISEC_WEBAUTHN_RP_ID=example.org in the environment (API on api.example.com)",
+        "apisec.E518",
+        env={"APISEC_WEBAUTHN_RP_ID": "example.org"},
+    ),
+    Row(
+        "APISEC_WEBAUTHN_ORIGINS=https://api.example.com,https://example.net",
+        "apisec.E517",
+        env={"APISEC_WEBAUTHN_ORIGINS": "https://api.example.com,https://example.net"},
+    ),
+    Row(
+        "APISEC_WEBAUTHN_ORIGINS=http://api.example.com",
+        "apisec.E663",
+        env={"APISEC_WEBAUTHN_ORIGINS": "http://api.example.com"},
+    ),
 ]
 
 

@@ -23,10 +23,11 @@ from rest_framework.test import APIClient
 
 from django_apisec.abuse.usernames import account_id
 from django_apisec.jwt.transport import refresh_cookie_name
-from django_apisec.models import TokenFamily
+from django_apisec.models import TokenFamily, WebAuthnCredential
 from django_apisec.observability import events
 from django_apisec.signals import security_event
 from testproject.api.models import Note
+from tests.soft_authenticator import SoftAuthenticator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -396,6 +397,42 @@ def test_reauthenticated(alice: Any, recorded: Recorded) -> None:
     assert payload["family_id"]
 
 
+def test_recovery_codes_regenerated(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    token = bearer(client)
+    enrol_totp(client, token)
+    response = client.post("/api/auth/mfa/recovery-codes/", HTTP_AUTHORIZATION=token)
+    assert response.status_code == 200
+    [payload] = recorded.of(events.RECOVERY_CODES_REGENERATED)
+    assert (payload["outcome"], payload["count"]) == ("success", 10)
+    assert payload["user_id"] == str(alice.pk)
+    codes = response.json()["recovery_codes"]
+    assert codes[0] not in str([r.__dict__ for r in recorded.caplog.records])
+
+
+@override_settings(APISEC_WEBAUTHN_RP_ID="example.com")
+def test_passkey_counter_regressed(alice: Any, recorded: Recorded) -> None:
+    client = APIClient()
+    token = bearer(client)
+    authenticator = SoftAuthenticator("example.com", "https://example.com")
+    options = client.post("/api/auth/webauthn/register/options/", HTTP_AUTHORIZATION=token)
+    body = {"credential": authenticator.create(options.json()["publicKey"])}
+    response = client.post(
+        "/api/auth/webauthn/register/", body, format="json", HTTP_AUTHORIZATION=token
+    )
+    assert response.status_code == 201
+    WebAuthnCredential.objects.update(sign_count=10)  # the genuine authenticator is at 10
+    options = APIClient().post("/api/auth/webauthn/login/options/").json()["publicKey"]
+    cloned = authenticator.get(options, counter=3)
+    response = APIClient().post("/api/auth/webauthn/login/", {"credential": cloned}, format="json")
+    assert response.status_code == 401
+    [payload] = recorded.of(events.PASSKEY_COUNTER_REGRESSED)
+    assert payload["outcome"] == "blocked"
+    assert (payload["stored_count"], payload["presented_count"]) == (10, 3)
+    assert payload["passkey"] == str(WebAuthnCredential.objects.get().pk)
+    assert payload["user_id"] == str(alice.pk)
+
+
 TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
@@ -417,6 +454,8 @@ TESTS: dict[str, Callable[..., None]] = {
     events.MFA_FAILED: test_mfa_failed,
     events.RECOVERY_CODE_USED: test_recovery_code_used,
     events.REAUTHENTICATED: test_reauthenticated,
+    events.RECOVERY_CODES_REGENERATED: test_recovery_codes_regenerated,
+    events.PASSKEY_COUNTER_REGRESSED: test_passkey_counter_regressed,
 }
 
 

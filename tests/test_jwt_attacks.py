@@ -349,6 +349,8 @@ def test_token_missing_a_required_claim_is_rejected(api, alice, claim):
         ("user_id", 1),
         ("token_type", "sliding"),
     ],
+    # Fixed ids: pytest-xdist's workers must collect the same names (no timestamps).
+    ids=["iss", "aud", "exp-as-text", "iat-as-text", "jti-as-int", "sid", "user_id", "token_type"],
 )
 def test_token_with_a_wrong_claim_value_is_rejected(api, alice, claim, value):
     claims = claims_of(login(api))

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django_apisec.abuse import lockout
 from django_apisec.abuse.throttling import refund_login_throttles
 from django_apisec.abuse.usernames import submitted_username
-from django_apisec.models import TOTPDevice
+from django_apisec.models import has_second_factor
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User
@@ -50,7 +50,7 @@ class LockoutModelBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             lockout.record_failure(request, attempt)
-        elif TOTPDevice.objects.confirmed_for(user):
+        elif has_second_factor(user):
             # Half a login: the bucket is cleared and the device trusted only by the second
             # factor (django_apisec.mfa.factors), or the password would buy fresh code guesses.
             pass

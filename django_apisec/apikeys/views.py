@@ -10,14 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rest_framework import mixins, viewsets
+from rest_framework.permissions import IsAuthenticated
 
 from django_apisec.apikeys.authentication import refuse_api_key
 from django_apisec.apikeys.keys import revoke_key
 from django_apisec.apikeys.serializers import ApiKeyCreateSerializer, ApiKeySerializer
 from django_apisec.models import APIKey
 from django_apisec.ownership.mixins import OwnedQuerysetMixin
+from django_apisec.request.stepup import RecentAuthentication
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rest_framework.request import Request
     from rest_framework.serializers import BaseSerializer
 
@@ -58,10 +62,22 @@ class ApiKeyViewSet(  # type: ignore[misc]  # OwnedQuerysetMixin types request a
     """The requester's API keys: ``POST`` creates (the key is shown once), ``DELETE`` revokes.
 
     Another user's key is a 404, like a missing one. A revoked key stays listed (``revoked``).
+    Creating and revoking need a recent step-up (``RecentAuthentication``): a stolen access
+    token cannot mint itself a long-lived key.
     """
 
     queryset = APIKey.objects.select_related("user").order_by("-created_at")
     owner_field = "user"
+    permission_classes = [IsAuthenticated]
+    #: Actions that change the requester's keys: they need a recent ``auth_time``.
+    step_up_actions = frozenset({"create", "destroy"})
+
+    def get_permissions(self) -> Sequence[Any]:
+        """Signed in; for a change, signed in recently (403 ``reauthentication_required``)."""
+        permissions = list(super().get_permissions())
+        if self.action in self.step_up_actions:
+            permissions.append(RecentAuthentication())
+        return permissions
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         """The create serializer (with ``key``) for ``POST``, else the listing one."""

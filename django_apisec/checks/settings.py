@@ -51,6 +51,7 @@ PRODUCTION_BOUNDS: dict[str, tuple[str, str]] = {
     "APISEC_JWT_SESSION_MAX_AGE": ("at most 90 days", "apisec.E655"),
     "APISEC_JWT_REUSE_GRACE_SECONDS": (f"at most {REUSE_GRACE_BOUND}", "apisec.E657"),
     "APISEC_JWT_COOKIE_SECURE": ("True", "apisec.E650"),
+    "APISEC_WEBAUTHN_ORIGINS": ("https origins only", "apisec.E663"),
 }
 
 
@@ -84,6 +85,13 @@ E650 = error(
     "APISEC_JWT_COOKIE_SECURE is False: the refresh-token cookie is sent over plain HTTP, where "
     "anyone on the network path reads it and holds the session for its whole lifetime.",
     "Remove APISEC_JWT_COOKIE_SECURE (True outside the development profile) or set it to True.",
+)
+E663 = error(
+    "apisec.E663",
+    "The passkey origin {origin!r} is http: a page served in clear can be rewritten on the "
+    "network path to run passkey ceremonies for an attacker.",
+    "List only https:// origins in APISEC_WEBAUTHN_ORIGINS (or remove it for "
+    "https://<APISEC_WEBAUTHN_RP_ID>).",
 )
 E651 = error(
     "apisec.E651",
@@ -252,3 +260,15 @@ def check_trusted_device_age(**_kwargs: Any) -> list[CheckMessage]:
     """apisec.E658: a trusted device is forgotten within 90 days of its last login."""
     age = apisec_settings.TRUSTED_DEVICE_AGE
     return [emit(E658, value=age)] if age > TRUSTED_DEVICE_AGE_BOUND else []
+
+
+@deploy_check
+def check_passkey_origins_https(**_kwargs: Any) -> list[CheckMessage]:
+    """apisec.E663: passkey ceremonies only from https pages in production."""
+    if apisec_settings.WEBAUTHN_RP_ID is None:
+        return []
+    return [
+        emit(E663, origin=origin)
+        for origin in apisec_settings.WEBAUTHN_ORIGINS
+        if not origin.startswith("https://")
+    ]

@@ -39,6 +39,7 @@ from django_apisec.jwt.tokens import (
     SessionToken,
     jwt_settings,
 )
+from django_apisec.mfa import challenges, passkeys
 from django_apisec.models import TokenFamily
 from django_apisec.observability import events
 from django_apisec.signals import refresh_token_reused
@@ -325,3 +326,6 @@ def _prune_at_login(user: Any, now: datetime) -> None:
     every = apisec_settings.JWT_PRUNE_EVERY
     if every and secrets.randbelow(every) == 0:
         prune_sessions(now=now, max_batches=1)
+        # Abandoned logins' second steps and passkey ceremonies go with them (indexed DELETEs).
+        challenges.prune()
+        passkeys.prune_challenges()

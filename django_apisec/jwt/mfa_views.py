@@ -28,7 +28,7 @@ from django_apisec.jwt.families import reauthenticate, start_session
 from django_apisec.jwt.serializers import NoBodySerializer
 from django_apisec.jwt.stepup import RecentAuthentication
 from django_apisec.jwt.transport import session_response
-from django_apisec.mfa import challenges, recovery, totp
+from django_apisec.mfa import challenges, passkeys, recovery, totp
 from django_apisec.mfa.factors import (
     TOTP,
     FactorCheck,
@@ -36,7 +36,11 @@ from django_apisec.mfa.factors import (
     enrolled_methods,
     has_second_factor,
 )
-from django_apisec.mfa.serializers import CodeSerializer, MFAVerifySerializer, ReauthSerializer
+from django_apisec.mfa.serializers import (
+    CodeSerializer,
+    MFAVerifySerializer,
+    ReauthSerializer,
+)
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
 from django_apisec.request.clients import describe_client
@@ -60,13 +64,18 @@ def mfa_required_response(user: Any) -> Response:
     return Response(body, status=status.HTTP_200_OK, headers=NO_STORE)
 
 
-def _factor(data: dict[str, Any]) -> FactorCheck:
-    return FactorCheck(code=data.get("code"), recovery_code=data.get("recovery_code"))
+def _factor(data: dict[str, Any], ceremony: str = passkeys.SECOND_FACTOR) -> FactorCheck:
+    return FactorCheck(
+        code=data.get("code"),
+        recovery_code=data.get("recovery_code"),
+        credential=data.get("credential"),
+        ceremony=ceremony,
+    )
 
 
 @public
 class MFAVerifyView(RefuseApiKeysMixin, APIView):
-    """``POST {"mfa_token", "code"}`` (or ``"recovery_code"``) -> ``{"access"}`` + cookie.
+    """``POST {"mfa_token", "code"}`` (or ``"recovery_code"``, ``"credential"``) -> ``{"access"}``.
 
     A wrong or replayed code is a 401 counted by the account lockout; an unknown, spent or
     expired ``mfa_token`` is a 401 (``mfa_token_not_valid``); a locked account a 429.
@@ -111,7 +120,10 @@ class MFAVerifyView(RefuseApiKeysMixin, APIView):
 
 
 class ReauthView(RefuseApiKeysMixin, APIView):
-    """``POST {"password"}`` (+ ``"code"`` or ``"recovery_code"`` with MFA) -> ``{"access"}``.
+    """``POST {"password"}`` (+ ``"code"``, ``"recovery_code"`` or ``"credential"`` with MFA).
+
+    Answers ``{"access"}``. A passkey ``credential`` answers the options of
+    ``POST /api/auth/webauthn/reauth/options/``.
 
     The new access token of the same session carries ``auth_time`` = now. The password and the
     code count toward the account lockout, as at login.
@@ -129,7 +141,9 @@ class ReauthView(RefuseApiKeysMixin, APIView):
         data = serializer.validated_data
         user: Any = request.user
         with_factor = has_second_factor(user)
-        if with_factor and not (data.get("code") or data.get("recovery_code")):
+        if with_factor and not (
+            data.get("code") or data.get("recovery_code") or data.get("credential")
+        ):
             raise ValidationError({"code": ["This field is required."]})
         checked = authenticate(
             django_request(request),
@@ -138,7 +152,7 @@ class ReauthView(RefuseApiKeysMixin, APIView):
         if checked is None or checked.pk != user.pk:
             raise_for_lockout(request)
             raise AuthenticationFailed("Invalid password.", code="reauthentication_failed")
-        if with_factor and not check_second_factor(request, user, _factor(data)):
+        if with_factor and not check_second_factor(request, user, _factor(data, passkeys.REAUTH)):
             raise AuthenticationFailed(INVALID_CODE, code="mfa_code_not_valid")
         access = reauthenticate(request.auth)  # type: ignore[arg-type]
         session_id = request.auth.session_id  # type: ignore[union-attr]
@@ -185,7 +199,8 @@ class TOTPView(_AccountView):
         """Remove the device and the recovery codes."""
         user: Any = request.user
         if totp.remove(user):
-            recovery.discard(user)
+            if not has_second_factor(user):  # recovery codes back up a factor, never stand alone
+                recovery.discard(user)
             events.record(
                 events.MFA_REMOVED, request=request, user=user, outcome=events.SUCCESS, factor=TOTP
             )
@@ -225,5 +240,16 @@ class RecoveryCodesView(_AccountView):
         """Regenerate; 404 when the user has no second factor."""
         if not has_second_factor(request.user):
             raise NotFound("MFA is not enabled.", code="not_found")
-        codes = recovery.regenerate(request.user)
+        user: Any = request.user
+        codes = recovery.regenerate(user)
+        events.record(
+            events.RECOVERY_CODES_REGENERATED,
+            request=request,
+            user=user,
+            outcome=events.SUCCESS,
+            count=len(codes),
+        )
+        signals.recovery_codes_regenerated.send(
+            sender=RecoveryCodesView, user=user, count=len(codes), request=request
+        )
         return Response({"recovery_codes": codes}, status=status.HTTP_200_OK, headers=NO_STORE)

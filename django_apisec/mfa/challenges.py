@@ -54,3 +54,8 @@ def spend(challenge: MFAChallenge) -> bool:
         token_hash=challenge.token_hash, expires_at__gt=timezone.now()
     ).delete()[0]
     return bool(spent == 1)
+
+
+def prune() -> int:
+    """Delete every expired ``mfa_token`` challenge (everyone's); how many rows went."""
+    return int(MFAChallenge.objects.filter(expires_at__lte=timezone.now()).delete()[0])

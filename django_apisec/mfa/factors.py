@@ -16,35 +16,70 @@ from typing import Any
 
 from django_apisec import signals
 from django_apisec.abuse import lockout
-from django_apisec.mfa import recovery, totp
-from django_apisec.models import TOTPDevice
+from django_apisec.mfa import passkeys, recovery, totp
+from django_apisec.models import RecoveryCode, TOTPDevice, WebAuthnCredential
+from django_apisec.models import has_second_factor as _has_second_factor
 from django_apisec.observability import events
 
 TOTP = "totp"
 RECOVERY_CODE = "recovery_code"
+WEBAUTHN = "webauthn"
 
 
 def enrolled_methods(user: Any) -> list[str]:
-    """The second factors ``user`` has confirmed (empty: password only)."""
-    return [TOTP, RECOVERY_CODE] if TOTPDevice.objects.confirmed_for(user) else []
+    """The second factors ``user`` can log in with (empty: password only).
+
+    Recovery codes count only next to a real factor: they are its backup, never the only one.
+    """
+    methods = []
+    if TOTPDevice.objects.confirmed_for(user):
+        methods.append(TOTP)
+    if WebAuthnCredential.objects.registered_for(user):
+        methods.append(WEBAUTHN)
+    if methods and (TOTP in methods or RecoveryCode.objects.filter(user=user).exists()):
+        methods.append(RECOVERY_CODE)
+    return methods
 
 
 def has_second_factor(user: Any) -> bool:
-    """Whether a login of ``user`` needs a second step."""
-    return bool(enrolled_methods(user))
+    """Whether a login of ``user`` needs a second step (a TOTP device or a passkey)."""
+    return _has_second_factor(user)
 
 
 @dataclass(frozen=True)
 class FactorCheck:
-    """A second factor presented by the client: a TOTP code or a recovery code."""
+    """A second factor presented by the client: a TOTP code, a recovery code or a passkey.
+
+    ``credential`` is the browser's ``navigator.credentials.get()`` answer (JSON); ``ceremony``
+    is the passkey ceremony it must belong to (:data:`~django_apisec.mfa.passkeys.SECOND_FACTOR`
+    at login, :data:`~django_apisec.mfa.passkeys.REAUTH` for a step-up).
+    """
 
     code: str | None = None
     recovery_code: str | None = None
+    credential: dict[str, Any] | None = None
+    ceremony: str = passkeys.SECOND_FACTOR
 
     @property
     def method(self) -> str:
-        """Which factor is presented (a TOTP code wins when both are)."""
-        return TOTP if self.code else RECOVERY_CODE
+        """Which factor is presented (a TOTP code wins, then a passkey)."""
+        if self.code:
+            return TOTP
+        return WEBAUTHN if self.credential else RECOVERY_CODE
+
+
+def _right(request: Any, user: Any, presented: FactorCheck) -> bool:
+    method = presented.method
+    if method == TOTP:
+        device = totp.device_of(user, confirmed=True)
+        return device is not None and totp.verify(device, presented.code)
+    if method == WEBAUTHN:
+        try:
+            passkeys.verify_assertion(request, presented.credential, presented.ceremony, user)
+        except passkeys.PasskeyError:
+            return False
+        return True
+    return recovery.use(user, presented.recovery_code)
 
 
 def check_second_factor(request: Any, user: Any, presented: FactorCheck) -> bool:
@@ -59,12 +94,7 @@ def check_second_factor(request: Any, user: Any, presented: FactorCheck) -> bool
         lockout.raise_for_lockout(request)  # the refusal is in the request's state: 429 or 503
         return False  # pragma: no cover - raise_for_lockout raised
     method = presented.method
-    if method == TOTP:
-        device = totp.device_of(user, confirmed=True)
-        right = device is not None and totp.verify(device, presented.code)
-    else:
-        right = recovery.use(user, presented.recovery_code)
-    if not right:
+    if not _right(request, user, presented):
         lockout.record_failure(request, attempt)
         events.record(
             events.MFA_FAILED, request=request, user=user, outcome=events.FAILURE, factor=method

@@ -41,7 +41,9 @@ __all__ = [
     "MFA_REMOVED",
     "MFA_SUCCEEDED",
     "OWNER_BYPASS_USED",
+    "PASSKEY_COUNTER_REGRESSED",
     "REAUTHENTICATED",
+    "RECOVERY_CODES_REGENERATED",
     "RECOVERY_CODE_USED",
     "SECURITY_LOGGER",
     "SUCCESS",
@@ -77,6 +79,8 @@ MFA_SUCCEEDED = "mfa_succeeded"
 MFA_FAILED = "mfa_failed"
 RECOVERY_CODE_USED = "recovery_code_used"
 REAUTHENTICATED = "reauthenticated"
+RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+PASSKEY_COUNTER_REGRESSED = "passkey_counter_regressed"
 EVENT_TYPES = frozenset(
     {
         AUTHENTICATION_SUCCEEDED,
@@ -99,6 +103,8 @@ EVENT_TYPES = frozenset(
         MFA_FAILED,
         RECOVERY_CODE_USED,
         REAUTHENTICATED,
+        RECOVERY_CODES_REGENERATED,
+        PASSKEY_COUNTER_REGRESSED,
     }
 )
 

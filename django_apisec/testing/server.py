@@ -80,12 +80,15 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "hardening": 11,  # tests/integration/test_hardening_server.py
         "abuse": 12,  # tests/integration/abuse_server.py deployments and their hash counter
         "unit": 13,  # unit tests on a real Redis (the limiter, lockout, throttles, revocation)
+        "unit_gw1": 3,  # the same, for the second pytest-xdist worker (``-n 2``)
         "production_stack": 14,  # tests/integration/conftest.py ``server``
         "deploy_checks": 15,  # settings the deploy checks read; nothing connects to it
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
         "browser": 6,  # tests/browser/test_spa.py
+        "browser_passkeys": 5,  # tests/browser/test_passkeys.py
+        "passkeys_concurrency": 4,  # tests/integration/test_passkeys_concurrency.py
         "security_page": 2,  # tests/browser/test_security_page.py
         "monitoring": 1,  # tests/integration/test_monitoring_server.py
     }

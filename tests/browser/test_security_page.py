@@ -34,7 +34,7 @@ from django_apisec.testing.server import (
     redis_url,
     serve,
 )
-from tests.browser.support import CHROMIUM, node_and_chromium
+from tests.browser.conftest import CHROMIUM
 from tests.services import require_redis
 
 pytestmark = pytest.mark.integration
@@ -81,9 +81,8 @@ def attack(server: Server) -> dict[str, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def seen() -> dict[str, Any]:
+def seen(node: str) -> dict[str, Any]:
     """The attack's statuses, what the browser saw, and the victim's login after the unlock."""
-    node = node_and_chromium()
     with tempfile.TemporaryDirectory(prefix="apisec-security-page-") as directory:
         database = f"sqlite:///{directory}/db.sqlite3"
         redis = redis_url("security_page")

@@ -28,7 +28,7 @@ from django_apisec.testing.server import (
     redis_url,
     serve,
 )
-from tests.browser.support import CHROMIUM, node_and_chromium
+from tests.browser.conftest import CHROMIUM
 from tests.services import require_redis
 
 pytestmark = pytest.mark.integration
@@ -46,9 +46,8 @@ ROUNDS = 5
 
 
 @pytest.fixture(scope="module")
-def seen() -> dict[str, Any]:
+def seen(node: str) -> dict[str, Any]:
     """What the browser saw, one run of ``spa.mjs`` for the whole module."""
-    node = node_and_chromium()
     with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
         database = f"sqlite:///{directory}/db.sqlite3"
         # Production needs its Redis (the testproject refuses to start without one).

@@ -1,4 +1,8 @@
-"""What the browser tests share: Debian's Chromium and playwright-core (no browser download)."""
+"""What every browser test needs: node, Debian's Chromium and playwright-core.
+
+Skipped with the reason when ``node`` or ``/usr/bin/chromium`` is missing, unless
+``APISEC_REQUIRE_SERVICES=1`` (CI, whose ``.ci/run`` installs Chromium), which makes it fail.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.services import unavailable
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
-
-
-def node_and_chromium() -> str:
-    """The ``node`` executable, with playwright-core installed; skipped (or failed) without."""
-    node = shutil.which("node")
-    if node is None or not Path(CHROMIUM).exists():
-        unavailable(f"the browser tests need node and {CHROMIUM} (apt-get install chromium)")
-    node_modules()
-    return node
 
 
 def node_modules() -> None:
@@ -36,3 +33,13 @@ def node_modules() -> None:
         env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
         timeout=300,
     )
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The ``node`` executable, with Chromium and playwright-core in place."""
+    found = shutil.which("node")
+    if found is None or not Path(CHROMIUM).exists():
+        unavailable(f"the browser tests need node and {CHROMIUM} (apt-get install chromium)")
+    node_modules()
+    return str(found)
