@@ -63,8 +63,9 @@ login_failed = Signal()
 #: times it locked within a day: 1, 2, ...), ``request``.
 account_locked = Signal()
 
-#: An operator unlocked an account (``manage.py apisec_lockout unlock`` or ``lockout.unlock()``).
-#: Arguments: ``username`` (canonical), ``by`` (``"command"`` or the caller's label).
+#: An operator unlocked an account (``manage.py apisec_lockout unlock``, the admin's security
+#: page or ``lockout.unlock()``). Arguments: ``username`` (canonical), ``by`` (``"command"``,
+#: ``"admin"`` or the caller's label), ``request`` (the operator's, or ``None``).
 account_unlocked = Signal()
 
 #: A successful login cleared a bucket that held failures.

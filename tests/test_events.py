@@ -147,7 +147,8 @@ def test_user_without_pk() -> None:
 
 def test_event_types_are_distinct() -> None:
     # 13 + the six MFA events + recovery_codes_regenerated and passkey_counter_regressed (issue 15)
-    assert len(events.EVENT_TYPES) == 21
+    # + account_unlocked (issue 17)
+    assert len(events.EVENT_TYPES) == 22
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,29 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     assert recorded.of(events.THROTTLED) == []
 
 
+@override_settings(**LOCKOUT)
+def test_account_unlocked(alice: Any, recorded: Recorded) -> None:
+    from django.test import Client
+
+    for i in range(3):
+        login(APIClient(), password=f"wrong password {i}")
+    operator = get_user_model().objects.create_superuser("operator", password=PASSWORD)
+    admin = Client(REMOTE_ADDR="192.0.2.44")
+    admin.force_login(operator)
+    page = admin.get("/admin/apisec_monitoring/securityoverview/")
+    assert b'data-username="alice"' in page.content
+    answer = admin.post("/admin/apisec_monitoring/securityoverview/unlock/", {"username": "alice"})
+    assert answer.status_code == 302
+    [payload] = recorded.of(events.ACCOUNT_UNLOCKED)
+    assert payload["outcome"] == "success"
+    assert (payload["by"], payload["was_locked"]) == ("admin", True)
+    assert payload["account"] == account_id("alice")
+    assert payload["user_id"] == str(operator.pk)
+    assert payload["client_ip"] == "192.0.2.44"
+    assert "alice" not in str(payload)
+    assert login(APIClient()).status_code == 200
+
+
 def test_token_reused(alice: Any, recorded: Recorded) -> None:
     victim = APIClient()
     assert login(victim).status_code == 200
@@ -414,6 +437,7 @@ TESTS: dict[str, Callable[..., None]] = {
     events.AUTHENTICATION_SUCCEEDED: test_authentication_succeeded,
     events.AUTHENTICATION_FAILED: test_authentication_failed,
     events.ACCOUNT_LOCKED_OUT: test_account_locked_out,
+    events.ACCOUNT_UNLOCKED: test_account_unlocked,
     events.TOKEN_REUSED: test_token_reused,
     events.AUTHORIZATION_DENIED: test_authorization_denied,
     events.OWNER_BYPASS_USED: test_owner_bypass,

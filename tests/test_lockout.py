@@ -473,7 +473,7 @@ def test_success_clears_the_bucket_and_sends_signals(alice: Any) -> None:
     }
     assert received[2][1] == {"username": "alice", "failures": 2, "request": request}
     assert received[7][1]["level"] == 1
-    assert received[8][1] == {"username": "alice", "by": "test"}
+    assert received[8][1] == {"username": "alice", "by": "test", "request": None}
     assert login("alice", PASSWORD) == alice
 
 

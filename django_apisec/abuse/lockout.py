@@ -369,11 +369,14 @@ def locked_accounts() -> dict[str, float]:
     return {name: until for name, until in sorted(index.items()) if until > now}
 
 
-def unlock(username: object, *, by: str = "api") -> bool:
+def unlock(username: object, *, by: str = "api", request: Any = None) -> bool:
     """Unlock an account (its shared bucket) and forget its lock level; ``True`` if it was locked.
 
-    Trusted-device buckets are left alone: they cannot be listed, and they expire by themselves.
-    A store failure is raised: the command reports it.
+    Recorded as an ``account_unlocked`` security event (``account``, ``by``, ``was_locked``;
+    with ``request``, the operator's address and user id), then sent as
+    :data:`~django_apisec.signals.account_unlocked`. Trusted-device buckets are left alone: they
+    cannot be listed, and they expire by themselves. A store failure is raised: the command and
+    the security page report it.
     """
     name = canonical_username(username)
     store = current_store()
@@ -385,5 +388,13 @@ def unlock(username: object, *, by: str = "api") -> bool:
     if name in index:
         del index[name]
         store.set(_index_key(), index, max(apisec_settings.LOCKOUT_PERIODS))
-    signals.account_unlocked.send(sender=Attempt, username=name, by=by)
+    events.record(
+        events.ACCOUNT_UNLOCKED,
+        request=request,
+        outcome=events.SUCCESS,
+        account=account_id(name),
+        by=by,
+        was_locked=was_locked,
+    )
+    signals.account_unlocked.send(sender=Attempt, username=name, by=by, request=request)
     return was_locked

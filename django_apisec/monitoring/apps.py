@@ -10,11 +10,12 @@ class MonitoringConfig(AppConfig):
 
     name = "django_apisec.monitoring"
     label = "apisec_monitoring"
+    default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "API security monitoring"
 
     def ready(self) -> None:
-        """Count every security event and feed failed logins to the detector."""
-        from django_apisec.monitoring import detector, metrics  # noqa: PLC0415
+        """Count every security event, feed failed logins to the detector, keep the series."""
+        from django_apisec.monitoring import detector, metrics, series  # noqa: PLC0415
         from django_apisec.signals import security_event  # noqa: PLC0415
 
         security_event.connect(
@@ -22,4 +23,7 @@ class MonitoringConfig(AppConfig):
         )
         security_event.connect(
             detector.observe_event, dispatch_uid="django_apisec.monitoring.detector.observe_event"
+        )
+        security_event.connect(
+            series.observe_event, dispatch_uid="django_apisec.monitoring.series.observe_event"
         )

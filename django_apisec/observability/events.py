@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCOUNT_LOCKED_OUT",
+    "ACCOUNT_UNLOCKED",
     "ALLOWED",
     "ATTACK_DETECTED",
     "AUTHENTICATION_FAILED",
@@ -61,6 +62,7 @@ logger = logging.getLogger(SECURITY_LOGGER)
 AUTHENTICATION_SUCCEEDED = "authentication_succeeded"
 AUTHENTICATION_FAILED = "authentication_failed"
 ACCOUNT_LOCKED_OUT = "account_locked_out"
+ACCOUNT_UNLOCKED = "account_unlocked"
 TOKEN_REUSED = "token_reused"  # noqa: S105 (an event name, not a secret)
 AUTHORIZATION_DENIED = "authorization_denied"
 OWNER_BYPASS_USED = "owner_bypass"
@@ -84,6 +86,7 @@ EVENT_TYPES = frozenset(
         AUTHENTICATION_SUCCEEDED,
         AUTHENTICATION_FAILED,
         ACCOUNT_LOCKED_OUT,
+        ACCOUNT_UNLOCKED,
         TOKEN_REUSED,
         AUTHORIZATION_DENIED,
         OWNER_BYPASS_USED,

@@ -101,10 +101,12 @@ REDIS_DATABASES: Mapping[str, int] = MappingProxyType(
         "jwt_concurrency": 9,  # tests/integration/test_jwt_concurrency.py
         "apikeys": 8,  # tests/integration/test_apikeys_server.py
         "mfa_concurrency": 7,  # tests/integration/test_mfa_concurrency.py
-        "browser": 6,  # tests/browser/test_spa.py
-        "browser_passkeys": 5,  # tests/browser/test_passkeys.py
+        # Every module of tests/browser: they run one after another (one xdist worker) and each
+        # flushes it when its server starts.
+        "browser": 6,
         "passkeys_concurrency": 4,  # tests/integration/test_passkeys_concurrency.py
         "database_shapes": 2,  # tests/integration/test_database_shapes.py
+        "monitoring": 1,  # tests/integration/test_monitoring_server.py
     }
 )
 

@@ -46,7 +46,7 @@ def seen(node: str) -> dict[str, Any]:
     """What the browser and the API answered, one run of ``passkeys.mjs`` for the module."""
     with tempfile.TemporaryDirectory(prefix="apisec-passkeys-") as directory:
         database = f"sqlite:///{directory}/db.sqlite3"
-        redis = redis_url("browser_passkeys")
+        redis = redis_url("browser")
         require_redis()
         redis_lib.Redis.from_url(redis).flushdb()
         env = production_env(
