@@ -128,3 +128,8 @@ recovery_codes_regenerated = Signal()
 #: one: the passkey may have been cloned. The login is refused. Arguments: ``user``,
 #: ``passkey`` (the ``WebAuthnCredential``), ``stored_count``, ``presented_count``, ``request``.
 passkey_counter_regressed = Signal()
+
+#: A hashing slot of this worker process was taken or given back (see :doc:`lockout`). Sent by
+#: the login's thread outside any lock. Arguments: ``busy`` (slots of this process in use now),
+#: ``slots`` (the process's number of slots). The monitoring app turns it into a gauge.
+hashing_slots_changed = Signal()

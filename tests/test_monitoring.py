@@ -290,3 +290,30 @@ def test_gunicorn_marks_exited_workers_dead(tmp_path: Any, monkeypatch: Any) -> 
         monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path))
         gunicorn_hooks.child_exit(None, worker)
     dead.assert_called_once_with(4242)
+
+
+@override_settings(APISEC_HASHING_SLOTS=2, APISEC_HASHING_WAIT=0)
+def test_the_hashing_gauges_follow_the_slots_of_this_process() -> None:
+    from django_apisec.abuse import hashing
+
+    assert hashing.acquire_slot()
+    try:
+        assert REGISTRY.get_sample_value("apisec_hashing_slots_busy") == 1
+        assert REGISTRY.get_sample_value("apisec_hashing_slots") == 2
+        assert hashing.acquire_slot()
+        assert REGISTRY.get_sample_value("apisec_hashing_slots_busy") == 2
+        assert not hashing.acquire_slot()  # both busy, no wait: refused, the gauge unchanged
+        assert REGISTRY.get_sample_value("apisec_hashing_slots_busy") == 2
+        hashing.release_slot()
+    finally:
+        hashing.release_slot()
+    assert REGISTRY.get_sample_value("apisec_hashing_slots_busy") == 0
+
+
+def test_a_failing_gauge_never_breaks_the_login() -> None:
+    from django_apisec.abuse import hashing
+
+    with mock.patch.object(metrics.HASHING_SLOTS_BUSY, "set", side_effect=RuntimeError("boom")):
+        assert hashing.acquire_slot()
+        hashing.release_slot()
+    assert hashing.busy_hashing_slots() == 0

@@ -36,6 +36,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils.module_loading import import_string
 from rest_framework import exceptions, status
 
+from django_apisec import signals
 from django_apisec.conf import apisec_settings
 
 if TYPE_CHECKING:
@@ -224,12 +225,22 @@ def acquire_slot() -> bool:
     ``False`` when none freed in time, or at once when as many logins as there are slots are
     already waiting; after ``True``, call :func:`release_slot` exactly once.
     """
-    return _SLOTS.acquire(hashing_slots(), apisec_settings.HASHING_WAIT / 1000)
+    slots = hashing_slots()
+    taken = _SLOTS.acquire(slots, apisec_settings.HASHING_WAIT / 1000)
+    if taken:
+        _announce(slots)
+    return taken
 
 
 def release_slot() -> None:
     """Give back the slot taken by :func:`acquire_slot`."""
     _SLOTS.release()
+    _announce(hashing_slots())
+
+
+def _announce(slots: int) -> None:
+    """Send ``hashing_slots_changed`` (a receiver's error is its own: never the login's)."""
+    signals.hashing_slots_changed.send_robust(sender=_Slots, busy=_SLOTS.busy, slots=slots)
 
 
 def busy_hashing_slots() -> int:

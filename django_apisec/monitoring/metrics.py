@@ -3,7 +3,8 @@
 One receiver of :data:`~django_apisec.signals.security_event` counts every event by type and
 outcome, and the ones a dashboard watches on their own: account locks, throttled requests by
 scope, refresh-token reuse, API-key rejections, detected attacks. It only observes: an error in it
-is logged and swallowed, never seen by the request.
+is logged and swallowed, never seen by the request. Two gauges follow the password-hashing slots
+(``hashing_slots_changed``): how many are busy, and how many there are.
 
 Under gunicorn (several worker processes) set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory
 writable by every worker before they start: prometheus_client then writes each process's values
@@ -21,6 +22,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     generate_latest,
     multiprocess,
 )
@@ -31,11 +33,14 @@ __all__ = [
     "API_KEY_REJECTIONS",
     "ATTACKS",
     "CONTENT_TYPE_LATEST",
+    "HASHING_SLOTS",
+    "HASHING_SLOTS_BUSY",
     "LOCKOUTS",
     "SECURITY_EVENTS",
     "THROTTLED",
     "TOKEN_REUSE",
     "count_event",
+    "count_hashing_slots",
     "exposition",
 ]
 
@@ -56,6 +61,17 @@ API_KEY_REJECTIONS = Counter(
     "apisec_api_key_rejections", "Requests whose API key was refused, by reason.", ["reason"]
 )
 ATTACKS = Counter("apisec_attacks_detected", "Attacks the detector reported, by kind.", ["kind"])
+# Gauges of every live worker process, summed in multiprocess mode (a dead worker's are dropped).
+HASHING_SLOTS_BUSY = Gauge(
+    "apisec_hashing_slots_busy",
+    "Password hashes running now (hashing slots in use), summed over the worker processes.",
+    multiprocess_mode="livesum",
+)
+HASHING_SLOTS = Gauge(
+    "apisec_hashing_slots",
+    "Password hashes that may run at once (hashing slots), summed over the worker processes.",
+    multiprocess_mode="livesum",
+)
 
 
 def count_event(event: events.SecurityEvent, **kwargs: Any) -> None:
@@ -64,6 +80,12 @@ def count_event(event: events.SecurityEvent, **kwargs: Any) -> None:
         _count(event)
     except Exception:  # observation only: the request must not fail because of a metric
         logger.exception("Could not count the security event %s", event.type)
+
+
+def count_hashing_slots(busy: int, slots: int, **kwargs: Any) -> None:
+    """``hashing_slots_changed`` receiver: this process's slots in use, and its number of slots."""
+    HASHING_SLOTS_BUSY.set(busy)
+    HASHING_SLOTS.set(slots)
 
 
 def _count(event: events.SecurityEvent) -> None:
