@@ -59,6 +59,7 @@ def main() -> None:
         return (time.perf_counter() - started) / count * 1e6
 
     call(200)  # warm up
+    counts = count_io(handler, items, body, start_response)
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
@@ -72,7 +73,33 @@ def main() -> None:
     samples = [call(spec["count"]) for _ in range(spec["rounds"])]
     bad = [s for s in statuses if not s.startswith("2")]
     assert not bad, bad[:3]
-    print(json.dumps({"us": statistics.median(samples), "samples": samples}))
+    print(json.dumps({"us": statistics.median(samples), "samples": samples, **counts}))
+
+
+def count_io(
+    handler: WSGIHandler, items: list[dict[str, object]], body: bytes | None, start_response: object
+) -> dict[str, float]:
+    """SQL queries and Redis commands per request, over 50 requests after the warm-up.
+
+    Queries by Django's ``CaptureQueriesContext``; Redis commands by the server's
+    ``total_commands_processed`` (the bench Redis serves nothing else during the run).
+    """
+    import redis
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    count = 50
+    before = int(server.info("stats")["total_commands_processed"])
+    with CaptureQueriesContext(connection) as captured:
+        for n in range(count):
+            env = dict(items[n % len(items)])
+            if body is not None:
+                env["wsgi.input"] = io.BytesIO(body)
+            handler(env, start_response).close()  # type: ignore[arg-type]
+    # Less one: the INFO that read "before".
+    commands = int(server.info("stats")["total_commands_processed"]) - before - 1
+    return {"queries": len(captured.captured_queries) / count, "redis_commands": commands / count}
 
 
 main()

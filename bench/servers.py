@@ -84,12 +84,22 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], workers: int, *, tls: bool = False) -> Iterator[Server]:
-    """Serve ``env``'s settings with gunicorn (``workers`` sync workers) until the block ends."""
+def serve(
+    env: dict[str, str],
+    workers: int,
+    *,
+    tls: bool = False,
+    worker_class: str = "sync",
+    threads: int = 1,
+) -> Iterator[Server]:
+    """Serve ``env``'s settings with gunicorn (``workers`` workers of ``worker_class``, each with
+    ``threads`` threads) until the block ends."""
     with harness_serve(
         env["DJANGO_SETTINGS_MODULE"],
         env=env,
         workers=workers,
+        worker_class=worker_class,
+        threads=threads,
         tls=tls,
         headers={} if tls else PROXY_HEADERS,
         root=ROOT,

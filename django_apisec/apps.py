@@ -27,6 +27,7 @@ class ApisecConfig(AppConfig):
         from django_apisec.jwt.revocation import revoke_on_credential_change  # noqa: PLC0415
         from django_apisec.jwt.tokens import clear_token_backend  # noqa: PLC0415
         from django_apisec.jwt.users import (  # noqa: PLC0415
+            forget_all_users,
             forget_users_on_change,
             forget_users_on_relation_change,
         )
@@ -52,6 +53,9 @@ class ApisecConfig(AppConfig):
                     sender=through,
                     dispatch_uid=f"django_apisec.jwt.users.forget_users_on_relation_change.{relation}",
                 )
+        setting_changed.connect(
+            forget_all_users, dispatch_uid="django_apisec.jwt.users.forget_all_users"
+        )
         setting_changed.connect(
             clear_token_backend, dispatch_uid="django_apisec.jwt.tokens.clear_token_backend"
         )

@@ -86,6 +86,7 @@ GARBAGE: dict[str, list[Any]] = {
         "30/min",
     ],
     "APISEC_REAUTH_MAX_AGE": ["300", 0, -1, 86401, None, 1.5, True],
+    "APISEC_USER_CACHE_SECONDS": ["30", -1, 301, None, 1.5, True],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

@@ -90,15 +90,22 @@ return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), no
 )
 
 # A gate, a version and any number of hits in one round trip. KEYS[1]: the gate (when it exists,
-# nothing is counted: {1}); KEYS[2]: a version key, read; KEYS[3..]: hits, with ARGV holding
-# limit, period, cost for each. Returns {0, version or "", then the four numbers of each hit}.
+# nothing is counted: {1}); KEYS[2]: a version key, read, and created when missing (from the
+# server's clock, so a new version never equals an earlier one) to live ARGV[1] ms; KEYS[3..]:
+# hits, with ARGV holding limit, period, cost for each. Returns {0, version, then the four
+# numbers of each hit}.
 GATED_GCRA_LUA = (
     GCRA_FUNCTION
     + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
-local result = {0, redis.call('GET', KEYS[2]) or ''}
+local version = redis.call('GET', KEYS[2])
+if not version then
+  version = string.format('t%.0f', now)
+  redis.call('SET', KEYS[2], version, 'PX', ARGV[1])
+end
+local result = {0, version}
 for i = 3, #KEYS do
-  local j = (i - 3) * 3
+  local j = (i - 3) * 3 + 1
   local d = gcra(KEYS[i], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3]), now)
   for _, value in ipairs(d) do result[#result + 1] = value end
 end
@@ -191,9 +198,14 @@ def _gated_fixed_windows(cache: BaseCache, keys: Sequence[str], args: Sequence[A
     if cache.get(keys[0]) is not None:
         return [1]
     version = cache.get(keys[1])
-    result: list[Any] = [0, "" if version is None else str(version)]
+    if version is None:
+        version = f"t{time.time_ns() // 1000}"
+        if not cache.add(keys[1], version, timeout=int(args[0]) / 1000):
+            version = cache.get(keys[1])
+    result: list[Any] = [0, str(version)]
     for position, key in enumerate(keys[2:]):
-        result.extend(_fixed_window(cache, [key], args[position * 3 : position * 3 + 3]))
+        start = 1 + position * 3
+        result.extend(_fixed_window(cache, [key], args[start : start + 3]))
     return result
 
 
@@ -245,7 +257,7 @@ class GatedHits:
 
     #: The gate key existed: nothing was counted, ``decisions`` is empty.
     gated: bool
-    #: The value of the version key (opaque; ``""`` when it holds none).
+    #: The value of the version key (opaque; ``""`` when gated).
     version: str
     #: One decision per hit, in order.
     decisions: tuple[Decision, ...]
@@ -257,16 +269,18 @@ def gated_hits(
     hits: Sequence[tuple[str, Rate]],
     failure: FailureLog,
     *,
+    version_timeout: float,
     context: dict[str, Any] | None = None,
 ) -> GatedHits:
     """Unless ``gate`` exists, count each ``(key, rate)`` hit; and read ``version_key``.
 
-    One round trip (one ``EVALSHA`` on Redis); every key must share one hash slot (see
+    A missing version is created (a value no earlier version had) to live ``version_timeout``
+    seconds. One round trip (one ``EVALSHA`` on Redis); every key must share one hash slot (see
     :func:`user_key`). A store failure is logged as ``failure`` and raised as
     :class:`~django_apisec.store.failures.StoreFailed` (open): the caller decides what to do
     without the store; nothing was counted.
     """
-    args: list[Any] = []
+    args: list[Any] = [max(1, math.ceil(version_timeout * 1000))]
     for _key, rate in hits:
         args.extend((rate.limit, rate.period, 1))
     raw = attempt(

@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from django_apisec.abuse import limiter, throttling
+from django_apisec.conf import apisec_settings
 from django_apisec.jwt.tokens import jwt_settings
 from django_apisec.models import TokenFamily
 from django_apisec.signals import sessions_revoked
@@ -124,6 +125,11 @@ def user_version_key(user_id: str) -> str:
     return limiter.user_key(user_id, "version")
 
 
+def version_timeout() -> float:
+    """Seconds a user's version lives: longer than any process keeps a user loaded under it."""
+    return 2 * max(apisec_settings.USER_CACHE_SECONDS, 1) + 60
+
+
 def mark_revoked(family_ids: Iterable[uuid.UUID | str], *, user_id: str | None = None) -> None:
     """Write revocation markers that outlive every access token of these families.
 
@@ -171,6 +177,7 @@ def check_session(request: Request, token: SessionAccessToken) -> SessionCheck:
             user_version_key(user_id),
             hits,
             CHECK_FAILURE,
+            version_timeout=version_timeout(),
             context={"family_id": token.session_id},
         )
     except StoreFailed:

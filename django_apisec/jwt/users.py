@@ -29,12 +29,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from django_apisec.conf import apisec_settings
-from django_apisec.jwt.revocation import user_version_key
+from django_apisec.jwt.revocation import user_version_key, version_timeout
 from django_apisec.jwt.tokens import jwt_settings
 from django_apisec.store.failures import FailureLog, StoreFailed, attempt
 
 __all__ = [
     "cached_user",
+    "forget_all_users",
     "forget_user",
     "forget_users_on_change",
     "forget_users_on_relation_change",
@@ -57,7 +58,7 @@ def cached_user(user_id: str, version: str | None) -> Any:
     """A copy of the user ``user_id`` loaded at ``version``, if still fresh; else ``None``."""
     seconds = apisec_settings.USER_CACHE_SECONDS
     entry = _users.get(user_id)
-    if version is None or not seconds or entry is None:
+    if not version or not seconds or entry is None:
         return None
     cached_version, loaded_at, user = entry
     if cached_version != version or time.monotonic() - loaded_at >= seconds:
@@ -68,7 +69,7 @@ def cached_user(user_id: str, version: str | None) -> Any:
 
 def remember_user(user_id: str, version: str | None, user: Any) -> None:
     """Keep ``user`` (just loaded from the database) for requests that find ``version``."""
-    if version is None or not apisec_settings.USER_CACHE_SECONDS:
+    if not version or not apisec_settings.USER_CACHE_SECONDS:
         return
     if len(_users) >= MAX_USERS:
         _users.clear()
@@ -89,11 +90,9 @@ def forget_user(user: Any) -> None:
 
 def _replace_version(user_id: str) -> None:
     _users.pop(user_id, None)
-    # Outlives every cached copy loaded under the previous version.
-    timeout = 2 * max(apisec_settings.USER_CACHE_SECONDS, 1) + 60
     try:
         attempt(
-            lambda store: store.set(user_version_key(user_id), uuid.uuid4().hex, timeout),
+            lambda store: store.set(user_version_key(user_id), uuid.uuid4().hex, version_timeout()),
             VERSION_FAILURE,
             policy="open",
         )
@@ -143,3 +142,9 @@ def forget_users_on_relation_change(
         return
     for user in user_model._default_manager.filter(pk__in=pks):
         forget_user(user)
+
+
+def forget_all_users(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: a new store or cache lifetime starts with no users."""
+    if setting in {"CACHES", "APISEC_CACHE", "APISEC_USER_CACHE_SECONDS", "AUTH_USER_MODEL"}:
+        _users.clear()
