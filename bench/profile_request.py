@@ -12,7 +12,7 @@ frameworks), and writes the collapsed stacks to ``--output`` for a flame graph.
 
 measures instead the wall time per request of the three contenders in one process each (their
 WSGI handler called directly: no HTTP, no load generator, bench/inprocess.py), alternating
-rounds of 500 requests, and prints the medians, with the SQL queries and Redis commands per
+rounds of 500 requests, and prints the medians, with the SQL queries and Redis round trips per
 request; with ``--cprofile DIR`` it writes one cProfile file per contender there instead.
 """
 
@@ -171,7 +171,7 @@ def inprocess(args: argparse.Namespace) -> None:
             f"{args.endpoint:10s} {name:14s} {median:7.0f} µs/request "
             f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's speed, "
             f"{bare / median:4.2f}x bare's; {io_counts[name]['queries']:.2f} SQL queries and "
-            f"{io_counts[name]['redis_commands']:.2f} Redis commands per request"
+            f"{io_counts[name]['redis_commands']:.2f} Redis round trips per request"
         )
 
 
