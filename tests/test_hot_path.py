@@ -18,7 +18,6 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from django_apisec.jwt import users as user_cache
 from django_apisec.store.backends import RedisStore, current_store
 from tests.conftest import LOGIN, ME, PASSWORD, PASSWORD_URL
 from tests.services import UNREACHABLE_URL, redis_caches, require_redis
@@ -191,6 +190,8 @@ def test_a_store_outage_loads_the_user_every_time(alice: Any, redis_store: Redis
 
 
 def test_a_cached_user_is_a_copy_per_request(alice: Any, redis_store: RedisStore) -> None:
+    from django_apisec.jwt import users as user_cache
+
     client = login()
     client.get(ME)
     entry = user_cache._users[str(alice.pk)]
