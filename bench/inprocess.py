@@ -109,3 +109,6 @@ def count_io(
     finally:
         AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
     return {"queries": len(captured.captured_queries) / count, "redis_commands": sent / count}
+
+
+main()

@@ -235,7 +235,8 @@ def revoke_on_credential_change(
 def _claim_is_pk() -> bool:
     # The throttles' user buckets are named by the primary key; the token carries USER_ID_FIELD.
     field = jwt_settings().USER_ID_FIELD
-    return field == "pk" or field == get_user_model()._meta.pk.name  # type: ignore[union-attr]
+    primary_key = get_user_model()._meta.pk
+    return bool(field == "pk" or (primary_key is not None and field == primary_key.name))
 
 
 def _token_user_id(user: Any) -> str:
