@@ -59,6 +59,7 @@ def main() -> None:
         return (time.perf_counter() - started) / count * 1e6
 
     call(200)  # warm up
+    counts = count_io(handler, items, body, start_response)
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 
@@ -72,7 +73,42 @@ def main() -> None:
     samples = [call(spec["count"]) for _ in range(spec["rounds"])]
     bad = [s for s in statuses if not s.startswith("2")]
     assert not bad, bad[:3]
-    print(json.dumps({"us": statistics.median(samples), "samples": samples}))
+    print(json.dumps({"us": statistics.median(samples), "samples": samples, **counts}))
+
+
+def count_io(
+    handler: WSGIHandler, items: list[dict[str, object]], body: bytes | None, start_response: object
+) -> dict[str, float]:
+    """SQL queries and Redis round trips per request, over 50 requests after the warm-up.
+
+    Queries by Django's ``CaptureQueriesContext``; round trips by counting what redis-py sends
+    (one ``send_packed_command`` per command, or per pipeline), whoever sends it: our store,
+    Django's ``RedisCache``, DRF's throttles.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from redis.connection import AbstractConnection
+
+    sent = 0
+    real = AbstractConnection.send_packed_command
+
+    def counting(self: AbstractConnection, *args: object, **kwargs: object) -> None:
+        nonlocal sent
+        sent += 1
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    count = 50
+    AbstractConnection.send_packed_command = counting  # type: ignore[method-assign]
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            for n in range(count):
+                env = dict(items[n % len(items)])
+                if body is not None:
+                    env["wsgi.input"] = io.BytesIO(body)
+                handler(env, start_response).close()  # type: ignore[arg-type]
+    finally:
+        AbstractConnection.send_packed_command = real  # type: ignore[method-assign]
+    return {"queries": len(captured.captured_queries) / count, "redis_commands": sent / count}
 
 
 main()

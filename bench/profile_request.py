@@ -10,10 +10,10 @@ frameworks), and writes the collapsed stacks to ``--output`` for a flame graph.
 
     .venv/bin/python bench/profile_request.py --inprocess [--endpoint list] [--rounds 7]
 
-measures instead the wall time per request of both API contenders in one process each (their
+measures instead the wall time per request of the three contenders in one process each (their
 WSGI handler called directly: no HTTP, no load generator, bench/inprocess.py), alternating
-rounds of 500 requests, and prints the medians; with ``--cprofile DIR`` it writes one cProfile
-file per contender there instead.
+rounds of 500 requests, and prints the medians, with the SQL queries and Redis round trips per
+request; with ``--cprofile DIR`` it writes one cProfile file per contender there instead.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -104,19 +105,30 @@ def main() -> None:
 def inprocess(args: argparse.Namespace) -> None:
     """Median µs per request of each API contender, in-process, rounds alternating."""
     require_services()
-    samples: dict[str, list[float]] = {name: [] for name in CONTENDERS[:2]}
+    samples: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    io_counts: dict[str, dict[str, float]] = {}
     with fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url:
         env = production_env(database_url, APISEC_RATE_USER="1200/min")
         migrate(env)
         seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
         ids = json.dumps([int(pk) for pk in seeded["notes"]])
+        bare_env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
+            "BENCH_BARE_USER": min(seeded["notes"], key=int),
+        }
         envs = {
             "django_apisec": (env, MINT_OURS),
             "stock DRF": ({**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, MINT_STOCK),
+            "bare Django": (bare_env, None),
         }
         specs = {}
         for name, (contender_env, mint) in envs.items():
-            tokens = json.loads(python({**contender_env, "BENCH_USER_IDS": ids}, mint))
+            tokens = (
+                json.loads(python({**contender_env, "BENCH_USER_IDS": ids}, mint))
+                if mint
+                else dict.fromkeys(seeded["notes"], "")
+            )
             items = [
                 [
                     tokens[user],
@@ -142,18 +154,24 @@ def inprocess(args: argparse.Namespace) -> None:
                 if done.returncode:
                     sys.exit(f"{name}: {done.stderr[-3000:]}")
                 if not args.cprofile:
-                    samples[name].append(json.loads(done.stdout)["us"])
+                    result = json.loads(done.stdout)
+                    samples[name].append(result["us"])
+                    io_counts[name] = {k: result[k] for k in ("queries", "redis_commands")}
                 if args.endpoint == "create":
                     delete_created(database_url, seeded["last_note"])
     if args.cprofile:
         print(f"cProfile files in {args.cprofile}")
         return
     stock = statistics.median(samples["stock DRF"])
+    bare = statistics.median(samples["bare Django"])
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
     for name, values in samples.items():
         median = statistics.median(values)
         print(
             f"{args.endpoint:10s} {name:14s} {median:7.0f} µs/request "
-            f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's speed"
+            f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's speed, "
+            f"{bare / median:4.2f}x bare's; {io_counts[name]['queries']:.2f} SQL queries and "
+            f"{io_counts[name]['redis_commands']:.2f} Redis round trips per request"
         )
 
 

@@ -2,9 +2,12 @@
 throttles vs a bare Django JSON view (the ceiling), on the same server, database and Redis.
 
     .venv/bin/python bench/request_overhead.py [--rounds 5] [--duration 5] [--connections 8]
+        [--worker-class gthread --threads 4]
 
-Three gunicorn deployments run side by side, each with ``--workers`` sync workers, all on one
-fresh PostgreSQL database (migrated and seeded by the testproject) and Redis db 10:
+Three gunicorn deployments run side by side, each with ``--workers`` workers of
+``--worker-class`` (``gthread`` by default: connections are kept alive, so the figures are the
+request path's and not TCP setup's; ``sync`` closes each connection after its response), all on
+one fresh PostgreSQL database (migrated and seeded by the testproject) and Redis db 10:
 
 * **django_apisec**: ``testproject.settings`` in production (``harden()``: every middleware,
   ``JWTSessionAuthentication`` with its revocation check, our Redis throttles, strict
@@ -248,18 +251,28 @@ def machine() -> str:
     )
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per contender")
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--notes", type=int, default=20, help="notes per user")
     parser.add_argument("--rate", default="1200/min", help="the user throttle rate of both")
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
     args = parser.parse_args()
+    if args.worker_class != "gthread":
+        args.threads = 1
+    return args
+
+
+def main() -> None:
+    args = arguments()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     require_services()
@@ -267,8 +280,10 @@ def main() -> None:
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     print(machine())
+    threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
     print(
-        f"{args.workers} sync workers each, wrk -t{args.threads} -c{args.connections} "
+        f"{args.workers} {args.worker_class} workers{threads} each, "
+        f"wrk -t{args.wrk_threads} -c{args.connections} "
         f"-d{args.duration:g}s, {args.rounds} rounds, {args.users} users x {args.notes} notes, "
         f"user rate {args.rate}; load average at start: {os.getloadavg()[0]:.2f}",
         flush=True,
@@ -297,7 +312,14 @@ def main() -> None:
             "BENCH_BARE_USER": min(notes, key=int),
         }
         servers = {
-            name: stack.enter_context(serve(env, args.workers))
+            name: stack.enter_context(
+                serve(
+                    env,
+                    args.workers,
+                    worker_class=args.worker_class,
+                    threads=args.threads,
+                )
+            )
             for name, env in zip(CONTENDERS, (ours_env, stock_env, bare_env), strict=True)
         }
 
@@ -327,7 +349,7 @@ def main() -> None:
         current = scripts(tokens)
         # Warm up: every worker imports, connects and caches before anything is timed.
         for (_endpoint, name), script in current.items():
-            run_wrk(servers[name], script, 2, args.connections, args.threads)
+            run_wrk(servers[name], script, 2, args.connections, args.wrk_threads)
             delete_created(database_url, seeded["last_note"])
         for round_number in range(args.rounds):
             if round_number:
@@ -341,7 +363,7 @@ def main() -> None:
                         current[endpoint, name],
                         args.duration,
                         args.connections,
-                        args.threads,
+                        args.wrk_threads,
                     )
                     if endpoint == "create":
                         delete_created(database_url, seeded["last_note"])

@@ -85,15 +85,21 @@ def migrate(env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def serve(
-    env: dict[str, str], workers: int, *, tls: bool = False, threads: int = 1
+    env: dict[str, str],
+    workers: int,
+    *,
+    tls: bool = False,
+    worker_class: str | None = None,
+    threads: int = 1,
 ) -> Iterator[Server]:
-    """Serve ``env``'s settings with gunicorn until the block ends: ``workers`` sync workers, or
-    gthread workers of ``threads`` threads each."""
+    """Serve ``env``'s settings with gunicorn (``workers`` workers of ``worker_class``, each with
+    ``threads`` threads; by default gthread when ``threads`` > 1, else sync) until the block
+    ends."""
     with harness_serve(
         env["DJANGO_SETTINGS_MODULE"],
         env=env,
         workers=workers,
-        worker_class="gthread" if threads > 1 else "sync",
+        worker_class=worker_class or ("gthread" if threads > 1 else "sync"),
         threads=threads,
         tls=tls,
         headers={} if tls else PROXY_HEADERS,

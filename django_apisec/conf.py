@@ -558,6 +558,19 @@ REAUTH_MAX_AGE: Setting[int] = Setting(
     _int(1, LONGEST_REAUTH_MAX_AGE),
     default_doc=f"``{DEFAULT_REAUTH_MAX_AGE}`` (5 minutes)",
 )
+#: How long a worker process reuses a user it loaded for an access token (seconds).
+DEFAULT_USER_CACHE_SECONDS = 30
+LONGEST_USER_CACHE_SECONDS = 300
+USER_CACHE_SECONDS: Setting[int] = Setting(
+    "APISEC_USER_CACHE_SECONDS",
+    "apisec.E680",
+    f"an int of seconds from 0 (off) to {LONGEST_USER_CACHE_SECONDS}",
+    DEFAULT_USER_CACHE_SECONDS,
+    _int(0, LONGEST_USER_CACHE_SECONDS),
+    # Unusable: no cache, every request loads its user (the slower, never stale choice).
+    fallback=0,
+    default_doc=f"``{DEFAULT_USER_CACHE_SECONDS}``",
+)
 
 
 #: A relying-party id: a host name (no scheme, port or path, not an IP address), lower case.
@@ -729,6 +742,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     WEBAUTHN_RP_ID,
     WEBAUTHN_RP_NAME,
     WEBAUTHN_ORIGINS,
+    USER_CACHE_SECONDS,
 )
 
 
@@ -880,6 +894,11 @@ class ApisecSettings:
     def JWT_PRUNE_EVERY(self) -> int:  # noqa: N802
         """On average one login in this many also prunes a batch of dead sessions (0: never)."""
         return JWT_PRUNE_EVERY.value()
+
+    @property
+    def USER_CACHE_SECONDS(self) -> int:  # noqa: N802
+        """Seconds a worker reuses a user loaded for an access token, while its version holds."""
+        return USER_CACHE_SECONDS.value()
 
     @property
     def JWT_PRUNE_BATCH_SIZE(self) -> int:  # noqa: N802

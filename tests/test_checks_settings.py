@@ -100,6 +100,7 @@ GARBAGE: dict[str, list[Any]] = {
         [None],
         None,
     ],
+    "APISEC_USER_CACHE_SECONDS": ["30", -1, 301, None, 1.5, True],
 }
 CASES = [(s, value) for s in SETTINGS for value in GARBAGE[s.name]]
 

@@ -38,11 +38,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Decision",
+    "GatedHits",
     "LimiterUnavailable",
     "Rate",
+    "gated_hits",
     "hit",
     "limiter_key",
     "parse_rate",
+    "user_key",
+    "user_tag",
 ]
 
 #: Seconds a client is asked to wait when the store is down and the policy is closed.
@@ -51,31 +55,63 @@ _KIND = re.compile(r"[a-z0-9_.-]{1,64}")
 _PART = re.compile(r"[a-z0-9_.-]{0,32}")
 MICROSECONDS = 1_000_000
 
-# GCRA. KEYS[1]: the key; ARGV: limit, period (s), cost (negative refunds). Times in µs from the
-# Redis server's clock, so workers with skewed clocks agree. Returns {allowed, remaining,
+# GCRA as a Lua function: key, limit, period (s), cost (negative refunds), now (µs). Times come
+# from the Redis server's clock, so workers with skewed clocks agree. Returns {allowed, remaining,
 # retry_after_us, reset_us}. Rounding of the fractional emission interval is absorbed by a 1 µs
 # tolerance.
-GCRA_LUA = """
-local limit = tonumber(ARGV[1])
-local period = tonumber(ARGV[2]) * 1000000
-local cost = tonumber(ARGV[3])
+GCRA_FUNCTION = """
+local function gcra(key, limit, period, cost, now)
+  period = period * 1000000
+  local interval = period / limit
+  local tat = tonumber(redis.call('GET', key)) or now
+  if tat < now then tat = now end
+  local new_tat = tat + cost * interval
+  if cost > 0 and new_tat - period > now + 1 then
+    return {0, 0, math.ceil(new_tat - period - now), math.ceil(tat - now)}
+  end
+  if new_tat <= now then
+    redis.call('DEL', key)
+    return {1, limit, 0, 0}
+  end
+  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+  local remaining = math.floor((period - (new_tat - now)) / interval + 0.000001)
+  return {1, remaining, 0, math.ceil(new_tat - now)}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = period / limit
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
-local new_tat = tat + cost * interval
-if cost > 0 and new_tat - period > now + 1 then
-  return {0, 0, math.ceil(new_tat - period - now), math.ceil(tat - now)}
-end
-if new_tat <= now then
-  redis.call('DEL', KEYS[1])
-  return {1, limit, 0, 0}
-end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
-local remaining = math.floor((period - (new_tat - now)) / interval + 0.000001)
-return {1, remaining, 0, math.ceil(new_tat - now)}
 """
+
+# One hit. KEYS[1]: the key; ARGV: limit, period (s), cost.
+GCRA_LUA = (
+    GCRA_FUNCTION
+    + """
+return gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
+"""
+)
+
+# A gate, a version and any number of hits in one round trip. KEYS[1]: the gate (when it exists,
+# nothing is counted: {1}); KEYS[2]: a version key, read, and created when missing (from the
+# server's clock, so a new version never equals an earlier one) to live ARGV[1] ms; KEYS[3..]:
+# hits, with ARGV holding limit, period, cost for each. Returns {0, version, then the four
+# numbers of each hit}.
+GATED_GCRA_LUA = (
+    GCRA_FUNCTION
+    + """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
+local version = redis.call('GET', KEYS[2])
+if not version then
+  version = string.format('t%.0f', now)
+  redis.call('SET', KEYS[2], version, 'PX', ARGV[1])
+end
+local result = {0, version}
+for i = 3, #KEYS do
+  local j = (i - 3) * 3 + 1
+  local d = gcra(KEYS[i], tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3]), now)
+  for _, value in ipairs(d) do result[#result + 1] = value end
+end
+return result
+"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +142,24 @@ def limiter_key(kind: str, value: str, part: str = "") -> str:
     return f"{key}:{part}" if part else key
 
 
+def user_tag(user_id: str) -> str:
+    """The Redis Cluster hash tag of the user ``user_id``: ``{user:sha256(user_id)}``."""
+    digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{{user:{digest}}}"
+
+
+def user_key(user_id: str, part: str) -> str:
+    """The key of ``part`` for the user ``user_id``: ``apisec:{user:sha256(user_id)}:part``.
+
+    Every key of one user (its user-scoped throttles, its version, its sessions' revocation
+    markers) carries the same hash tag (:func:`user_tag`), so one script may decide on all of
+    them: one round trip per authenticated request, in one Redis Cluster slot.
+    """
+    if not _KIND.fullmatch(part):
+        raise ValueError(f"Invalid user key part {part!r}")
+    return f"apisec:{user_tag(user_id)}:{part}"
+
+
 class LimiterUnavailable(ServiceUnavailable):
     """The abuse-control store is down and the failure policy is closed: 503 + ``Retry-After``."""
 
@@ -130,8 +184,27 @@ def _fixed_window(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) ->
     return [int(allowed), max(0, limit - count), retry_us, reset_us]
 
 
+def _gated_fixed_windows(cache: BaseCache, keys: Sequence[str], args: Sequence[Any]) -> list[Any]:
+    # The gated script's answer on a cache without scripts (no atomicity across keys is needed:
+    # each hit is exact on its own, as with one hit per call).
+    if cache.get(keys[0]) is not None:
+        return [1]
+    version = cache.get(keys[1])
+    if version is None:
+        version = f"t{time.time_ns() // 1000}"
+        if not cache.add(keys[1], version, timeout=int(args[0]) / 1000):
+            version = cache.get(keys[1])
+    result: list[Any] = [0, str(version)]
+    for position, key in enumerate(keys[2:]):
+        start = 1 + position * 3
+        result.extend(_fixed_window(cache, [key], args[start : start + 3]))
+    return result
+
+
 #: One decision: GCRA on Redis, a fixed window on other caches.
 GCRA = Script(GCRA_LUA, _fixed_window)
+#: A gate, a version and several decisions in one round trip (see :func:`gated_hits`).
+GATED_GCRA = Script(GATED_GCRA_LUA, _gated_fixed_windows)
 
 STORE_FAILURE = FailureLog(
     "django_apisec.abuse.limiter",
@@ -157,10 +230,62 @@ def hit(key: str, rate: Rate, *, cost: int = 1, failure_policy: str | None = Non
         if failed.fails_open:
             return Decision(allowed=True, rate=rate, remaining=rate.limit, retry_after=0, reset=0)
         raise LimiterUnavailable from failed
+    return _decision(rate, allowed, remaining, retry_us, reset_us)
+
+
+def _decision(rate: Rate, allowed: Any, remaining: Any, retry_us: Any, reset_us: Any) -> Decision:
     return Decision(
-        allowed=bool(allowed),
+        allowed=bool(int(allowed)),
         rate=rate,
         remaining=int(remaining),
         retry_after=math.ceil(int(retry_us) / MICROSECONDS),
         reset=math.ceil(int(reset_us) / MICROSECONDS),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GatedHits:
+    """The outcome of :func:`gated_hits`."""
+
+    #: The gate key existed: nothing was counted, ``decisions`` is empty.
+    gated: bool
+    #: The value of the version key (opaque; ``""`` when gated).
+    version: str
+    #: One decision per hit, in order.
+    decisions: tuple[Decision, ...]
+
+
+def gated_hits(
+    gate: str,
+    version_key: str,
+    hits: Sequence[tuple[str, Rate]],
+    failure: FailureLog,
+    *,
+    version_timeout: float,
+    context: dict[str, Any] | None = None,
+) -> GatedHits:
+    """Unless ``gate`` exists, count each ``(key, rate)`` hit; and read ``version_key``.
+
+    A missing version is created (a value no earlier version had) to live ``version_timeout``
+    seconds. One round trip (one ``EVALSHA`` on Redis); every key must share one hash slot (see
+    :func:`user_key`). A store failure is logged as ``failure`` and raised as
+    :class:`~django_apisec.store.failures.StoreFailed` (open): the caller decides what to do
+    without the store; nothing was counted.
+    """
+    args: list[Any] = [max(1, math.ceil(version_timeout * 1000))]
+    for _key, rate in hits:
+        args.extend((rate.limit, rate.period, 1))
+    raw = attempt(
+        lambda store: store.run(GATED_GCRA, [gate, version_key, *(key for key, _ in hits)], args),
+        failure,
+        policy="open",
+        context=context,
+    )
+    if int(raw[0]):
+        return GatedHits(gated=True, version="", decisions=())
+    version = raw[1].decode() if isinstance(raw[1], bytes) else str(raw[1])
+    decisions = tuple(
+        _decision(rate, *raw[2 + position * 4 : 6 + position * 4])
+        for position, (_key, rate) in enumerate(hits)
+    )
+    return GatedHits(gated=False, version=version, decisions=decisions)

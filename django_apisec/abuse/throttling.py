@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from django_apisec.abuse import devices, limiter
@@ -39,8 +40,12 @@ __all__ = [
     "RateThrottle",
     "ScopedRateThrottle",
     "UserRateThrottle",
+    "count_failed_authentication",
+    "keep_prefetched",
+    "prefetched_hits",
     "ratelimit_rate",
     "refund_login_throttles",
+    "throttle_key",
     "throttle_rates",
     "user_or_ip",
 ]
@@ -96,12 +101,14 @@ class RateThrottle(BaseThrottle):
         ident = self.get_bucket(request, view) if rate is not None else None
         if rate is None or ident is None:
             return True
-        try:
-            key = limiter.limiter_key(f"throttle.{scope}", ident)
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"Invalid throttle scope {scope!r}") from exc
-        decision = self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
+        key = throttle_key(scope, ident)
         state = state_of(request)
+        ahead = state.prefetched_decisions.pop(key, None)
+        state.prefetched_refunds.pop(key, None)
+        if isinstance(ahead, limiter.Decision) and ahead.rate == rate:
+            decision = self.decision = ahead
+        else:
+            decision = self.decision = limiter.hit(key, rate, failure_policy=self.failure_policy)
         state.throttle_decisions.append(
             ThrottleDecision(
                 scope, rate.limit, rate.period, decision.remaining, decision.reset, decision.allowed
@@ -118,11 +125,102 @@ class RateThrottle(BaseThrottle):
         return None if self.decision is None else float(self.decision.retry_after)
 
 
+#: The bucket prefix of an authenticated user (``user:<pk>``).
+USER_BUCKET = "user:"
+
+
+def throttle_key(scope: str, ident: str) -> str:
+    """The limiter key of bucket ``ident`` of ``scope``.
+
+    A user's bucket (``user:<pk>``) lives under the user's hash tag
+    (:func:`~django_apisec.abuse.limiter.user_key`), with the revocation markers of the user's
+    sessions: the authentication decides on both in one round trip.
+    """
+    try:
+        if ident.startswith(USER_BUCKET):
+            return limiter.user_key(ident[len(USER_BUCKET) :], f"throttle.{scope}")
+        return limiter.limiter_key(f"throttle.{scope}", ident)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Invalid throttle scope {scope!r}") from exc
+
+
 def user_or_ip(request: Request) -> str:
     """``user:<pk>`` for an authenticated request, ``ip:<rate bucket>`` otherwise."""
     if request.user and request.user.is_authenticated:
-        return f"user:{request.user.pk}"
+        return f"{USER_BUCKET}{request.user.pk}"
     return f"ip:{rate_bucket_ip(request)}"
+
+
+def prefetched_hits(request: Request, user_pk: str) -> list[tuple[str, limiter.Rate]]:
+    """The ``(key, rate)`` of each per-user throttle of the request's view, for user ``user_pk``.
+
+    The authentication counts them in its own round trip (the revocation check's) and leaves the
+    decisions in the request's state (:func:`keep_prefetched`); each throttle then takes its
+    decision instead of asking the store again.
+    """
+    view = (request.parser_context or {}).get("view")
+    get_throttles = getattr(view, "get_throttles", None)
+    if get_throttles is None:
+        return []
+    hits = []
+    for throttle in get_throttles():
+        # Only a bucket known to be user_or_ip(): a subclass choosing its own bucket decides
+        # in its own round trip.
+        if getattr(type(throttle), "get_bucket", None) not in PER_USER_BUCKETS:
+            continue
+        scope = throttle.get_scope(view)
+        rate = None if scope is None else throttle.get_rate(scope)
+        if scope is not None and rate is not None:
+            hits.append((throttle_key(scope, f"{USER_BUCKET}{user_pk}"), rate))
+    return hits
+
+
+def keep_prefetched(
+    request: Request, hits: list[tuple[str, limiter.Rate]], decisions: tuple[limiter.Decision, ...]
+) -> None:
+    """Leave decisions made ahead for the throttles; an unused allowed one is given back.
+
+    DRF checks permissions before throttles: a request refused before its throttles ran must
+    not have spent its quota, so the exception handler gives back what no throttle took.
+    """
+    state = state_of(request)
+    for (key, rate), decision in zip(hits, decisions, strict=True):
+        state.prefetched_decisions[key] = decision
+        if decision.allowed:
+            state.prefetched_refunds[key] = functools.partial(
+                limiter.hit, key, rate, cost=-1, failure_policy="open"
+            )
+
+
+FAILED_AUTHENTICATION_SCOPE = "anon"
+
+
+def count_failed_authentication(request: Request) -> None:
+    """Count a refused credential toward the client's anonymous rate; 429 when over it.
+
+    An invalid bearer token or API key is refused before any throttle runs; without this a
+    client could present forged credentials without limit. The hit lands in the bucket of
+    :class:`AnonRateThrottle` (the client's address, trusted-proxy aware), so a valid request
+    (authenticated: never in that bucket) costs nothing. A store failure lets the 401 stand.
+    """
+    rate = limiter.parse_rate(throttle_rates().get(FAILED_AUTHENTICATION_SCOPE))
+    if rate is None:
+        return
+    key = throttle_key(FAILED_AUTHENTICATION_SCOPE, rate_bucket_ip(request))
+    decision = limiter.hit(key, rate, failure_policy="open")
+    if decision.allowed:
+        return
+    state_of(request).throttle_decisions.append(
+        ThrottleDecision(
+            FAILED_AUTHENTICATION_SCOPE,
+            rate.limit,
+            rate.period,
+            decision.remaining,
+            decision.reset,
+            decision.allowed,
+        )
+    )
+    raise exceptions.Throttled(wait=decision.retry_after)
 
 
 class AnonRateThrottle(RateThrottle):
@@ -158,6 +256,10 @@ class ScopedRateThrottle(RateThrottle):
         """The view's ``throttle_scope``; views without one are not limited here."""
         scope = getattr(view, "throttle_scope", None)
         return scope if isinstance(scope, str) and scope else None
+
+
+#: The ``get_bucket`` of throttles whose authenticated bucket is ``user:<pk>``.
+PER_USER_BUCKETS = (UserRateThrottle.get_bucket, ScopedRateThrottle.get_bucket)
 
 
 class LoginIPRateThrottle(RateThrottle):

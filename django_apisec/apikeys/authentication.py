@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
+from django_apisec.abuse.throttling import count_failed_authentication
 from django_apisec.apikeys.keys import find_key, rejection_reason, touch
 from django_apisec.apikeys.scopes import scope_allows
 from django_apisec.apikeys.transport import (
@@ -78,7 +79,19 @@ class ApiKeyAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[Any, APIKey] | None:
-        """The owner and key of a valid key header; ``None`` without one."""
+        """The owner and key of a valid key header; ``None`` without one.
+
+        A refused key counts toward the client's anonymous rate
+        (:func:`~django_apisec.abuse.throttling.count_failed_authentication`).
+        """
+        try:
+            return self.authenticate_key(request)
+        except AuthenticationFailed:
+            count_failed_authentication(request)
+            raise
+
+    def authenticate_key(self, request: Request) -> tuple[Any, APIKey] | None:
+        """:meth:`authenticate` without counting a refusal toward the anonymous rate."""
         if key_in_query(request):
             reject("query_string", request)
             raise ApiKeyInQuery

@@ -45,6 +45,8 @@ logger = logging.getLogger("django_apisec.http.errors")
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF ``EXCEPTION_HANDLER``: DRF's own handling, reshaped; unhandled errors become a 500."""
     request = context.get("request")
+    if request is not None:
+        _give_back_unused_decisions(request)
     if isinstance(exc, RequestDataTooBig):
         # Django's size errors (and the API middleware's, for a body of unknown length) are a
         # client's fault, not a crash.
@@ -81,6 +83,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         for header, value in ratelimit_headers(request).items():
             response[header] = value
     return response
+
+
+def _give_back_unused_decisions(request: Any) -> None:
+    # Throttle hits the authentication counted ahead (its one round trip) that no throttle took:
+    # the request was refused before its throttles ran, as DRF orders them, so it costs nothing.
+    state = state_of(request)
+    refunds, state.prefetched_refunds = state.prefetched_refunds, {}
+    state.prefetched_decisions.clear()
+    for refund in refunds.values():
+        refund()
 
 
 def _error_body(exc: Exception, data: Any) -> dict[str, Any]:

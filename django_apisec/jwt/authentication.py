@@ -1,8 +1,14 @@
 """``JWTSessionAuthentication``: simplejwt's bearer authentication with the strict tokens.
 
 On top of simplejwt's ``JWTAuthentication`` it verifies access tokens with the strict backend,
-refuses tokens of a revoked session (one cache read), and, when ``APISEC_JWT_FINGERPRINT`` is on,
-refuses access tokens presented without the browser's fingerprint cookie.
+refuses tokens of a revoked session and, when ``APISEC_JWT_FINGERPRINT`` is on, access tokens
+presented without the browser's fingerprint cookie. Everything it asks the store is one round
+trip (:func:`~django_apisec.jwt.revocation.check_session`: the revocation marker, the user's
+version, and the decisions of the user's throttles), and the user usually comes from the
+process's cache (:mod:`django_apisec.jwt.users`) instead of a query. A refused token counts
+toward the client's anonymous rate
+(:func:`~django_apisec.abuse.throttling.count_failed_authentication`): a flood of forged tokens
+is answered 429.
 
 simplejwt's ``JWTAuthentication`` matches the header against ``AUTH_HEADER_TYPES`` and
 ``AUTH_HEADER_NAME`` captured when its module was imported; here both are read on every request,
@@ -19,11 +25,13 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 
+from django_apisec.abuse.throttling import count_failed_authentication
 from django_apisec.conf import apisec_settings
 from django_apisec.jwt.families import fingerprint_matches
-from django_apisec.jwt.revocation import is_session_revoked
+from django_apisec.jwt.revocation import check_session
 from django_apisec.jwt.tokens import SessionAccessToken, jwt_settings
 from django_apisec.jwt.transport import fingerprint_cookie_name
+from django_apisec.jwt.users import cached_user, remember_user
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -59,6 +67,14 @@ class JWTSessionAuthentication(JWTAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, SessionAccessToken] | None:
         """The user and token of a valid ``Authorization: Bearer`` header, or ``None``."""
+        try:
+            return self.authenticate_session(request)
+        except AuthenticationFailed:
+            count_failed_authentication(request)
+            raise
+
+    def authenticate_session(self, request: Request) -> tuple[Any, SessionAccessToken] | None:
+        """:meth:`authenticate` without counting a failure toward the anonymous rate."""
         header = self.get_header(request)
         if header is None:
             return None
@@ -66,9 +82,14 @@ class JWTSessionAuthentication(JWTAuthentication):
         if raw_token is None:
             return None
         token = self.get_validated_token(raw_token)
-        if is_session_revoked(token.session_id) or not self.fingerprint_ok(token, request):
+        session = check_session(request, token)
+        if session.revoked or not self.fingerprint_ok(token, request):
             raise AuthenticationFailed(INVALID_TOKEN, code="token_not_valid")
-        return self.get_user(token), token
+        user = cached_user(token.user_id, session.version)
+        if user is None:
+            user = self.get_user(token)
+            remember_user(token.user_id, session.version, user)
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         """``WWW-Authenticate`` of a 401, naming the configured header type (read now)."""

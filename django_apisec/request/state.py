@@ -81,6 +81,12 @@ class RequestState:
     trusted_device_token: str | None = None
     #: Set when the body went over ``APISEC_MAX_BODY_SIZE`` while being read.
     body_too_large: bool = False
+    #: Throttle decisions made ahead, by the authentication's one round trip, keyed by limiter
+    #: key (each a :class:`~django_apisec.abuse.limiter.Decision`); a throttle takes its own.
+    prefetched_decisions: dict[str, object] = field(default_factory=dict)
+    #: How to give back each allowed decision made ahead that no throttle took (the request was
+    #: refused before its throttles ran), keyed like ``prefetched_decisions``.
+    prefetched_refunds: dict[str, Callable[[], object]] = field(default_factory=dict)
 
 
 def django_request(request: HttpRequest | Request) -> HttpRequest:
