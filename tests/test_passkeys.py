@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 from django_apisec.abuse.devices import cookie_name as device_cookie_name
 from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.mfa import challenges, passkeys
+from django_apisec.mfa.factors import enrolled_methods
 from django_apisec.models import (
     MFAChallenge,
     RecoveryCode,
@@ -38,6 +40,7 @@ PASSKEYS = {"APISEC_WEBAUTHN_RP_ID": RP_ID, "APISEC_WEBAUTHN_ORIGINS": [ORIGIN]}
 BASE = "/api/auth/webauthn/"
 LOGIN = "/api/auth/login/"
 VERIFY = "/api/auth/mfa/verify/"
+TOTP = "/api/auth/mfa/totp/"
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +106,15 @@ def login_options(client: APIClient) -> dict[str, Any]:
 
 def passwordless(client: APIClient, credential: dict[str, Any]) -> Any:
     return client.post(f"{BASE}login/", {"credential": credential}, format="json")
+
+
+def enrol_totp(client: APIClient, headers: dict[str, str]) -> list[str]:
+    """Enrol and confirm TOTP for the user of ``headers``: the recovery codes."""
+    secret = client.post(TOTP, **headers).json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    response = client.post(f"{TOTP}confirm/", {"code": code}, format="json", **headers)
+    assert response.status_code == 200, response.content
+    return list(response.json()["recovery_codes"])
 
 
 def stale(user: Any) -> None:
@@ -592,11 +604,9 @@ def test_second_factor_options_need_a_live_mfa_token_of_an_active_user(
 
 def test_options_for_an_account_without_a_passkey_are_a_404(alice: Any) -> None:
     # Alice has TOTP only: no passkey challenge is issued for her second step or step-up.
-    from tests.test_mfa import enrol
-
     client = APIClient()
     headers = bearer(client)
-    enrol(client, headers)
+    enrol_totp(client, headers)
     token = mfa_token(client)
     response = client.post(f"{BASE}mfa/options/", {"mfa_token": token}, format="json")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
@@ -620,15 +630,13 @@ def test_removing_one_passkey_of_two_keeps_the_recovery_codes(alice: Any) -> Non
 
 
 def test_removing_totp_next_to_a_passkey_keeps_the_recovery_codes(alice: Any) -> None:
-    from tests.test_mfa import TOTP_URL, enrol
-
     client = APIClient()
     headers = bearer(client)
-    _, codes = enrol(client, headers)
+    codes = enrol_totp(client, headers)
     _, response = register(client, headers)
     assert response.status_code == 201
     assert "recovery_codes" not in response.json()  # TOTP's codes back up the passkey too
-    assert client.delete(TOTP_URL, **headers).status_code == 204
+    assert client.delete(TOTP, **headers).status_code == 204
     assert RecoveryCode.objects.filter(user=alice).count() == len(codes) == 10
     assert login(APIClient()).json()["methods"] == ["webauthn", "recovery_code"]
 
@@ -636,8 +644,6 @@ def test_removing_totp_next_to_a_passkey_keeps_the_recovery_codes(alice: Any) ->
 def test_a_passkey_without_recovery_codes_offers_no_recovery_code(
     alice: Any, passkey: SoftAuthenticator
 ) -> None:
-    from django_apisec.mfa.factors import enrolled_methods
-
     assert enrolled_methods(alice) == ["webauthn", "recovery_code"]
     RecoveryCode.objects.filter(user=alice).delete()  # e.g. every code spent
     assert enrolled_methods(alice) == ["webauthn"]
