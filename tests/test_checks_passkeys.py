@@ -100,3 +100,17 @@ def test_the_testproject_in_production_serves_passkeys_on_its_host(
     assert production_settings["APISEC_WEBAUTHN_RP_ID"] == "api.example.com"
     found = deploy_ids()
     assert not {"apisec.E517", "apisec.E518", "apisec.E663"} & found
+
+
+def test_allowed_hosts_that_is_no_list_is_read_as_the_other_host_checks_read_it() -> None:
+    # A lone string is one host (as for apisec.E003/E042), never its characters "e", "x", ...
+    with override_settings(ALLOWED_HOSTS="api.example.com", APISEC_WEBAUTHN_RP_ID="example.com"):
+        assert passkeys._allowed_hosts() == ["api.example.com"]
+        assert all_checks() == []
+    with override_settings(ALLOWED_HOSTS="example.org", APISEC_WEBAUTHN_RP_ID="example.com"):
+        assert all_checks() == ["apisec.E518"]
+    # Anything else serves no host at all: that is apisec.E042's to report, not E518's.
+    for hosts in (None, 5, {"example.org": True}):
+        with override_settings(ALLOWED_HOSTS=hosts, APISEC_WEBAUTHN_RP_ID="example.com"):
+            assert passkeys._allowed_hosts() == []
+            assert all_checks() == []

@@ -774,3 +774,23 @@ def test_a_json_login_view_answers_503_when_the_store_is_down(alice: Any) -> Non
     assert response.status_code == 503
     assert response.json()["code"] == "service_unavailable"
     assert response["Retry-After"] == "10"
+
+
+@pytest.mark.django_db
+def test_refuse_never_lets_an_attempt_that_was_not_admitted_through(alice: Any) -> None:
+    with override_settings(APISEC_LOCKOUT_THRESHOLD=1):
+        lockout.record_failure(None, lockout.reserve(None, "alice"))  # locks the account
+        # Without a request no refusal is kept in a state: the attempt itself answers 429.
+        attempt = lockout.reserve(None, "alice")
+        assert not attempt.admitted
+        assert refusal(None) is None
+        raise_for_lockout(None)  # (returns: for it, the login simply failed)
+        with pytest.raises(LockedOut) as locked:
+            lockout.refuse(None, attempt)
+        assert int(locked.value.wait) == attempt.retry_after >= 1
+        assert locked.value.account == account_id("alice")
+        # With a request, the refusal kept in its state decides, the same way.
+        request = RequestFactory().post("/login/")
+        attempt = lockout.reserve(request, "alice")
+        with pytest.raises(LockedOut):
+            lockout.refuse(request, attempt)

@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 from django_apisec.abuse.devices import cookie_name as device_cookie_name
 from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.mfa import challenges, passkeys
+from django_apisec.mfa.factors import enrolled_methods
 from django_apisec.models import (
     MFAChallenge,
     RecoveryCode,
@@ -38,6 +40,7 @@ PASSKEYS = {"APISEC_WEBAUTHN_RP_ID": RP_ID, "APISEC_WEBAUTHN_ORIGINS": [ORIGIN]}
 BASE = "/api/auth/webauthn/"
 LOGIN = "/api/auth/login/"
 VERIFY = "/api/auth/mfa/verify/"
+TOTP = "/api/auth/mfa/totp/"
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +106,15 @@ def login_options(client: APIClient) -> dict[str, Any]:
 
 def passwordless(client: APIClient, credential: dict[str, Any]) -> Any:
     return client.post(f"{BASE}login/", {"credential": credential}, format="json")
+
+
+def enrol_totp(client: APIClient, headers: dict[str, str]) -> list[str]:
+    """Enrol and confirm TOTP for the user of ``headers``: the recovery codes."""
+    secret = client.post(TOTP, **headers).json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    response = client.post(f"{TOTP}confirm/", {"code": code}, format="json", **headers)
+    assert response.status_code == 200, response.content
+    return list(response.json()["recovery_codes"])
 
 
 def stale(user: Any) -> None:
@@ -434,3 +446,213 @@ def test_expired_challenges_of_everyone_are_pruned(alice: Any, bob: Any) -> None
     with override_settings(APISEC_JWT_PRUNE_EVERY=1):
         assert login(APIClient(), "bob").status_code == 200
     assert not MFAChallenge.objects.exists()
+
+
+# --- refusals of the ceremonies, one per stable code ---------------------------------------------
+
+
+def test_with_passkeys_off_every_ceremony_refuses_with_passkeys_disabled(
+    alice: Any, passkey: SoftAuthenticator
+) -> None:
+    client = APIClient()
+    token = mfa_token(client)
+    assertion = passkey.get(mfa_options(client, token))
+    with override_settings(APISEC_WEBAUTHN_RP_ID=None):
+        for ceremony in (
+            lambda: passkeys.registration_options(alice),
+            lambda: passkeys.register(alice, assertion, "laptop"),
+            lambda: passkeys.authentication_options(passkeys.LOGIN, None),
+            lambda: passkeys.verify_assertion(None, assertion, passkeys.SECOND_FACTOR, alice),
+        ):
+            with pytest.raises(passkeys.PasskeyError) as refused:
+                ceremony()
+            assert refused.value.code == "passkeys_disabled"
+        # A passkey registered while they were on no longer passes the second step.
+        response = client.post(VERIFY, {"mfa_token": token, "credential": assertion}, format="json")
+        assert response.status_code == 401
+        assert response.json()["code"] == "mfa_code_not_valid"
+    assert WebAuthnCredential.objects.get(user=alice).last_used_at is None
+
+
+def test_an_account_holds_at_most_max_credentials_passkeys(alice: Any) -> None:
+    client = APIClient()
+    headers = bearer(client)
+    for n in range(passkeys.MAX_CREDENTIALS - 1):
+        WebAuthnCredential.objects.create(
+            user=alice,
+            credential_id=f"stored{n}",
+            public_key=b"key",
+            name=f"key {n}",
+            created_at=timezone.now(),
+        )
+    _, response = register(client, headers)  # the 20th
+    assert response.status_code == 201, response.content
+    assert WebAuthnChallenge.objects.count() == 0
+    refused = client.post(f"{BASE}register/options/", **headers)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "passkey_limit_reached"
+    assert not WebAuthnChallenge.objects.exists()  # no challenge issued for a refused ceremony
+    assert WebAuthnCredential.objects.filter(user=alice).count() == passkeys.MAX_CREDENTIALS
+
+
+def test_a_credential_registered_already_is_refused_with_passkey_exists(
+    alice: Any, bob: Any, passkey: SoftAuthenticator
+) -> None:
+    # The same authenticator again for its owner, then for another account (claiming a
+    # credential id someone else registered): one row per credential id, never a second.
+    alices = APIClient()
+    signed_in = passwordless(alices, passkey.get(login_options(alices)))
+    for client, headers in (
+        (alices, {"HTTP_AUTHORIZATION": f"Bearer {signed_in.json()['access']}"}),
+        (APIClient(), bearer(APIClient(), "bob")),
+    ):
+        options = client.post(f"{BASE}register/options/", **headers).json()["publicKey"]
+        body = {"credential": passkey.create(options), "name": "copy"}
+        response = client.post(f"{BASE}register/", body, format="json", **headers)
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "passkey_exists"
+    assert list(WebAuthnCredential.objects.values_list("user__username", "name")) == [
+        ("alice", "laptop")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("transports", "stored"),
+    [
+        ("internal", []),
+        ({"internal": True}, []),
+        (["internal", "warp-drive", 5, None, "usb"], ["internal", "usb"]),
+    ],
+)
+def test_transports_keep_only_the_known_values_of_a_list(
+    alice: Any, transports: object, stored: list[str]
+) -> None:
+    client = APIClient()
+    headers = bearer(client)
+    options = client.post(f"{BASE}register/options/", **headers).json()["publicKey"]
+    credential = SoftAuthenticator(RP_ID, ORIGIN).create(options)
+    credential["response"]["transports"] = transports
+    response = client.post(f"{BASE}register/", {"credential": credential}, format="json", **headers)
+    assert response.status_code == 201, response.content
+    assert WebAuthnCredential.objects.get(user=alice).transports == stored
+
+
+def test_a_credential_that_is_no_object_names_no_passkey(passkey: SoftAuthenticator) -> None:
+    assert passkeys.find_credential({"id": passkey.id}) is not None
+    for credential in (passkey.id, [passkey.id], None, 5):
+        assert passkeys.find_credential(credential) is None
+        with pytest.raises(passkeys.PasskeyError) as refused:
+            passkeys.verify_assertion(None, credential, passkeys.LOGIN, None)
+        assert refused.value.code == "passkey_not_valid"
+
+
+def test_another_users_passkey_is_no_second_factor(
+    alice: Any, bob: Any, passkey: SoftAuthenticator
+) -> None:
+    bobs, response = register(APIClient(), bearer(APIClient(), "bob"))
+    assert response.status_code == 201
+    client = APIClient()
+    token = mfa_token(client)
+    options = mfa_options(client, token)
+    # Bob's own passkey, genuinely signing the challenge issued for Alice's second step.
+    response = client.post(
+        VERIFY, {"mfa_token": token, "credential": bobs.get(options)}, format="json"
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "mfa_code_not_valid"
+    assert "access" not in response.json()
+    assert WebAuthnCredential.objects.get(user=bob).last_used_at is None
+    # The challenge was not spent by the refusal: Alice's passkey still completes the step.
+    verified = client.post(
+        VERIFY, {"mfa_token": token, "credential": passkey.get(options)}, format="json"
+    )
+    assert verified.status_code == 200, verified.content
+
+
+def test_a_wrong_assertion_is_a_failed_second_factor(
+    alice: Any, passkey: SoftAuthenticator
+) -> None:
+    forger = SoftAuthenticator(RP_ID, ORIGIN, credential_id=passkey.credential_id)  # wrong key
+    client = APIClient()
+    token = mfa_token(client)
+    forged = forger.get(mfa_options(client, token))
+    response = client.post(VERIFY, {"mfa_token": token, "credential": forged}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "mfa_code_not_valid"
+    assert WebAuthnCredential.objects.get(user=alice).last_used_at is None
+
+
+# --- options of the second step and the step-up ---------------------------------------------------
+
+
+def test_second_factor_options_need_a_live_mfa_token_of_an_active_user(
+    alice: Any, passkey: SoftAuthenticator
+) -> None:
+    client = APIClient()
+    for token in ("not-a-token", "x" * 128):
+        response = client.post(f"{BASE}mfa/options/", {"mfa_token": token}, format="json")
+        assert response.status_code == 401
+        assert response.json()["code"] == "mfa_token_not_valid"
+    token = mfa_token(client)
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    response = client.post(f"{BASE}mfa/options/", {"mfa_token": token}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "mfa_token_not_valid"
+    assert not WebAuthnChallenge.objects.exists()
+
+
+def test_options_for_an_account_without_a_passkey_are_a_404(alice: Any) -> None:
+    # Alice has TOTP only: no passkey challenge is issued for her second step or step-up.
+    client = APIClient()
+    headers = bearer(client)
+    enrol_totp(client, headers)
+    token = mfa_token(client)
+    response = client.post(f"{BASE}mfa/options/", {"mfa_token": token}, format="json")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    response = client.post(f"{BASE}reauth/options/", **headers)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert not WebAuthnChallenge.objects.exists()
+
+
+# --- removing one factor of several ---------------------------------------------------------------
+
+
+def test_removing_one_passkey_of_two_keeps_the_recovery_codes(alice: Any) -> None:
+    client = APIClient()
+    headers = bearer(client)
+    _, first = register(client, headers)
+    _, second = register(client, headers)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert client.delete(f"{BASE}credentials/{first.json()['id']}/", **headers).status_code == 204
+    assert RecoveryCode.objects.filter(user=alice).count() == 10
+    assert login(APIClient()).json()["methods"] == ["webauthn", "recovery_code"]
+
+
+def test_removing_totp_next_to_a_passkey_keeps_the_recovery_codes(alice: Any) -> None:
+    client = APIClient()
+    headers = bearer(client)
+    codes = enrol_totp(client, headers)
+    _, response = register(client, headers)
+    assert response.status_code == 201
+    assert "recovery_codes" not in response.json()  # TOTP's codes back up the passkey too
+    assert client.delete(TOTP, **headers).status_code == 204
+    assert RecoveryCode.objects.filter(user=alice).count() == len(codes) == 10
+    assert login(APIClient()).json()["methods"] == ["webauthn", "recovery_code"]
+
+
+def test_a_passkey_without_recovery_codes_offers_no_recovery_code(
+    alice: Any, passkey: SoftAuthenticator
+) -> None:
+    assert enrolled_methods(alice) == ["webauthn", "recovery_code"]
+    RecoveryCode.objects.filter(user=alice).delete()  # e.g. every code spent
+    assert enrolled_methods(alice) == ["webauthn"]
+    assert login(APIClient()).json()["methods"] == ["webauthn"]
+
+
+def test_a_passkey_challenge_never_shows_its_hash_when_printed() -> None:
+    row = WebAuthnChallenge(challenge_hash="CHALLENGE-HASH", purpose=passkeys.REGISTER, user_id=7)
+    assert str(row) == "WebAuthn register challenge"
+    stored = WebAuthnCredential(user_id=7, name="laptop", credential_id="CRED-ID", public_key=b"K")
+    assert str(stored) == "laptop (passkey of user 7)"
+    assert "CRED-ID" not in str(stored)

@@ -32,7 +32,7 @@ import contextlib
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rest_framework import exceptions
 
@@ -67,6 +67,7 @@ __all__ = [
     "record_failure",
     "record_success",
     "refusal",
+    "refuse",
     "reserve",
     "unlock",
 ]
@@ -327,6 +328,19 @@ def raise_for_lockout(request: Any) -> None:
     reason = refusal(request)
     if reason is None:
         return
+    _raise(reason)
+
+
+def refuse(request: Any, attempt: Attempt) -> NoReturn:
+    """Answer an attempt :func:`reserve` did not admit: always raises, never lets it through.
+
+    The refusal kept in the request's state decides (429 locked, 503 store down or busy); without
+    one (``request`` is ``None``) the attempt's own ``retry_after`` answers 429.
+    """
+    _raise(refusal(request) or Refusal("locked", attempt.retry_after, account_id(attempt.username)))
+
+
+def _raise(reason: Refusal) -> NoReturn:
     if reason.reason == "busy":
         raise HashingBusy(reason.retry_after)
     if reason.reason == "unavailable":

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from django_apisec.checks.core import as_list
 from django_apisec.checks.registry import deploy_check, emit, error
 from django_apisec.mfa.passkeys import relying_party
 
@@ -44,9 +45,8 @@ def on_relying_party(host: str, rp_id: str) -> bool:
 
 
 def _allowed_hosts() -> list[str]:
-    hosts = getattr(settings, "ALLOWED_HOSTS", [])
-    if not isinstance(hosts, (list, tuple)):
-        return []
+    # A lone string is one host, as for apisec.E003/E042; anything else but a list is none.
+    hosts = as_list(getattr(settings, "ALLOWED_HOSTS", []))
     # ".example.com" serves example.com and its subdomains; "*" is apisec.E003's business.
     return [h.lstrip(".") for h in hosts if isinstance(h, str) and h and h != "*"]
 

@@ -267,8 +267,7 @@ class PasskeyLoginView(_AnonymousPasskeysView):
         user = stored.user
         attempt = lockout.reserve(request, user.get_username())
         if not attempt.admitted:
-            lockout.raise_for_lockout(request)  # 429, or 503 when the store is down
-            raise AuthenticationFailed("Unknown passkey.", code="passkey_not_valid")
+            lockout.refuse(request, attempt)  # 429, or 503 when the store is down
         try:
             passkeys.verify_assertion(request, credential, passkeys.LOGIN, None)
         except passkeys.PasskeyError as exc:

@@ -91,8 +91,7 @@ def check_second_factor(request: Any, user: Any, presented: FactorCheck) -> bool
     """
     attempt = lockout.reserve(request, user.get_username())
     if not attempt.admitted:
-        lockout.raise_for_lockout(request)  # the refusal is in the request's state: 429 or 503
-        return False  # pragma: no cover - raise_for_lockout raised
+        lockout.refuse(request, attempt)  # 429, or 503 when the store is down
     method = presented.method
     if not _right(request, user, presented):
         lockout.record_failure(request, attempt)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from webauthn import (
@@ -208,18 +208,19 @@ def register(user: Any, credential: Mapping[str, Any], name: str) -> WebAuthnCre
     if not isinstance(transports, list):
         transports = []
     try:
-        created: WebAuthnCredential = WebAuthnCredential.objects.create(
-            user=user,
-            credential_id=_b64(verified.credential_id),
-            public_key=verified.credential_public_key,
-            sign_count=verified.sign_count,
-            name=name,
-            transports=[t for t in transports if _transport(t)]
-            if isinstance(transports, list)
-            else [],
-            backed_up=verified.credential_backed_up,
-            created_at=timezone.now(),
-        )
+        # A savepoint: the refused insert must not break the caller's transaction (PostgreSQL
+        # aborts it, and ATOMIC_REQUESTS or a test runs the view in one).
+        with transaction.atomic():
+            created: WebAuthnCredential = WebAuthnCredential.objects.create(
+                user=user,
+                credential_id=_b64(verified.credential_id),
+                public_key=verified.credential_public_key,
+                sign_count=verified.sign_count,
+                name=name,
+                transports=[t for t in transports if _transport(t)],
+                backed_up=verified.credential_backed_up,
+                created_at=timezone.now(),
+            )
     except IntegrityError as exc:  # the credential is registered already (to anyone)
         raise PasskeyError("This passkey is already registered.", "passkey_exists") from exc
     return created
