@@ -82,6 +82,8 @@ def pytest_xdist_auto_num_workers() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
+# tryfirst: xdist's own hook turns the marks into the groups it schedules by; it must see them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep the tests that must not run beside each other on one xdist worker each.
 
@@ -98,6 +100,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("servers"))
         elif TOPOLOGY_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("topologies"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail the run when pytest-xdist ignored the groups: the server suites would then run on
+    several workers at once and flush each other's Redis counters (pytest 9.2 with xdist 3.8)."""
+    if not session.config.getvalue("loadgroup"):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            message = f"pytest-xdist did not group {item.nodeid}: use pytest<9.2 or -n 0"
+            raise pytest.UsageError(message)
 
 
 # --- Redis topologies started by the tests themselves ----------------------------------------
