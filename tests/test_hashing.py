@@ -318,3 +318,26 @@ def test_busy_logins_still_count_toward_the_login_throttle(
         statuses = [post_login(PASSWORD).status_code for _ in range(3)]
     assert statuses == [503, 503, 429]
     assert CountingHasher.calls == 0
+
+
+@pytest.mark.parametrize("hashers", ["not a list", [], ["no.such.Hasher"], [42]])
+def test_an_unusable_password_hashers_setting_leaves_at_least_one_slot(hashers: Any) -> None:
+    with override_settings(PASSWORD_HASHERS=hashers, APISEC_HASHING_SLOTS=None):
+        assert hashing._preferred_hasher() is None
+        assert hashing_slots() >= 1
+        assert check_hashing_memory() == []  # apisec.E030 reports the setting, not E312
+
+
+def test_a_hit_given_back_without_a_counted_attempt_changes_nothing() -> None:
+    from django_apisec.abuse import lockout
+
+    cache = caches["default"]
+    cache.set("t-failures", "garbage")
+    assert lockout._release_in_cache(cache, ["t-failures"], []) == 0
+    assert cache.get("t-failures") == "garbage"
+    cache.set("t-failures", 0)
+    assert lockout._release_in_cache(cache, ["t-failures"], []) == 0
+    request = RequestFactory().post(LOGIN)
+    attempt = lockout.Attempt(username="alice", device=None, admitted=True, counted=False)
+    lockout.give_back(request, attempt, retry_after=1)  # nothing was reserved: nothing to return
+    assert cache.get("t-failures") == 0

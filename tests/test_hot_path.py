@@ -230,3 +230,88 @@ def test_refused_credentials_cost_a_valid_request_nothing(
         attacker.get(ME, HTTP_AUTHORIZATION="Bearer forged")
     # Same address, but authenticated: never in the anonymous bucket.
     assert [valid.get(ME).status_code for _ in range(10)] == [200] * 10
+
+
+def test_clearing_a_groups_users_loads_them_again(alice: Any, redis_store: RedisStore) -> None:
+    group = Group.objects.create(name="staff")
+    group.user_set.add(alice)
+    client = login()
+    client.get(ME)
+    with CaptureQueriesContext(connection) as unchanged:
+        client.get(ME)
+    group.user_set.clear()  # pre_clear on the group's side: its users are found before
+    with CaptureQueriesContext(connection) as changed:
+        client.get(ME)
+    assert user_queries(unchanged) == []
+    assert len(user_queries(changed)) == 1
+
+
+def test_the_per_process_user_cache_is_bounded(
+    alice: Any, redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_apisec.jwt import users
+
+    monkeypatch.setattr(users, "MAX_USERS", 1)
+    users.remember_user("someone-else", "v1", alice)
+    users.remember_user(str(alice.pk), "v1", alice)  # full: everything is forgotten first
+    assert set(users._users) == {str(alice.pk)}
+
+
+def test_without_an_anonymous_rate_refused_credentials_stay_401(redis_store: RedisStore) -> None:
+    config = rest_framework()
+    config["DEFAULT_THROTTLE_RATES"] = {
+        scope: rate for scope, rate in config["DEFAULT_THROTTLE_RATES"].items() if scope != "anon"
+    }
+    with override_settings(REST_FRAMEWORK=config):
+        statuses = {
+            APIClient().get(ME, HTTP_AUTHORIZATION="Bearer forged").status_code for _ in range(5)
+        }
+    assert statuses == {401}
+
+
+def test_only_throttles_that_would_limit_the_user_are_decided_ahead() -> None:
+    from types import SimpleNamespace
+
+    from rest_framework.views import APIView
+
+    from django_apisec.abuse import throttling
+
+    class Unscoped(APIView):
+        throttle_classes = [throttling.ScopedRateThrottle]  # no throttle_scope: not limited
+
+    class Scoped(Unscoped):
+        throttle_scope = "user"
+
+    def hits(view: Any) -> list[Any]:
+        return throttling.prefetched_hits(SimpleNamespace(parser_context={"view": view}), "7")
+
+    assert hits(object()) == []  # not a DRF view: no throttles to decide
+    assert hits(Unscoped()) == []
+    assert [key for key, _ in hits(Scoped())] == [throttling.throttle_key("user", "user:7")]
+
+
+def test_a_user_model_without_groups_or_permissions_needs_no_relation_receiver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.apps import apps
+    from django.contrib import auth
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    class BareUser:  # a custom user model without PermissionsMixin
+        pass
+
+    monkeypatch.setattr(auth, "get_user_model", lambda: BareUser)
+    before = list(m2m_changed.receivers)
+    apps.get_app_config("django_apisec").connect_session_receivers()
+    try:
+        assert m2m_changed.receivers == before
+    finally:
+        post_save.disconnect(
+            sender=BareUser,
+            dispatch_uid="django_apisec.jwt.revocation.revoke_on_credential_change",
+        )
+        for name, signal in (("post_save", post_save), ("post_delete", post_delete)):
+            signal.disconnect(
+                sender=BareUser,
+                dispatch_uid=f"django_apisec.jwt.users.forget_users_on_change.{name}",
+            )

@@ -277,3 +277,23 @@ def test_unreachable_store_fails_open_when_configured() -> None:
 def test_missing_cache_alias_takes_the_failure_policy() -> None:
     with override_settings(APISEC_CACHE="nowhere"), pytest.raises(LimiterUnavailable):
         hit("k", Rate(5, 60))
+
+
+def test_a_user_key_part_is_checked() -> None:
+    assert limiter.user_key("7", "version").endswith(":version")
+    with pytest.raises(ValueError, match="Invalid user key part"):
+        limiter.user_key("7", "no spaces {here}")
+
+
+def test_a_version_created_concurrently_on_a_cache_without_scripts_is_the_one_read() -> None:
+    cache = caches["default"]
+    cache.delete_many(["t-gate", "t-version"])
+    real_add = cache.add
+
+    def another_worker_first(key: str, value: Any, timeout: Any = None) -> bool:
+        real_add(key, "t-theirs", timeout)  # another worker wrote the version in between
+        return real_add(key, value, timeout)
+
+    with mock.patch.object(cache, "add", side_effect=another_worker_first):
+        answer = limiter._gated_fixed_windows(cache, ["t-gate", "t-version"], [60_000])
+    assert answer == [0, "t-theirs"]

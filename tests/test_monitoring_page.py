@@ -277,3 +277,37 @@ def test_the_development_cache_keeps_its_sets_bounded(monkeypatch: pytest.Monkey
     # Each set stops at the cap or the largest threshold (10): past it, no decision changes.
     assert detector.window_counts() == {"failures": 50, "accounts": 10, "networks": 10}
     assert detector.reported()
+
+
+def test_the_overview_model_and_the_rate_texts() -> None:
+    from django_apisec.monitoring.admin import _rate_text
+    from django_apisec.monitoring.models import SecurityOverview
+
+    assert str(SecurityOverview()) == "Security overview"
+    assert _rate_text(30, 60) == "30/min"
+    assert _rate_text(5, 7) == "5/7s"
+
+
+def test_a_store_failure_in_the_series_never_breaks_the_request(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django_apisec.observability import events
+
+    def broken(kind: str, when: float | None = None) -> None:
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(series, "count", broken)
+    event = events.record("token_reused", outcome=events.DENIED)
+    assert event.type == "token_reused"
+    assert "Could not count a" in caplog.text
+
+
+def test_the_network_ranking_on_a_cache_without_scripts_keeps_the_top_ones() -> None:
+    cache = caches["default"]
+    keys = ["t-series", "t-networks", "t-marker", "t-w-failures", "t-w-accounts", "t-w-networks"]
+    thresholds = [10_000, 10_000, 10_000]
+    for network in ["10.0.0.0/24", "10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]:
+        args = ["m1", network, "acct", 60, 60, 1, *thresholds, 60]
+        detector._failure_in_cache(cache, keys, args)
+    # Kept: 1; past twice that the ranking is cut back to the busiest network.
+    assert cache.get("t-networks") == {"10.0.0.0/24": 2}

@@ -138,7 +138,7 @@ def hash_memory(hasher: Any) -> int:
 def _preferred_hasher() -> Any:
     # The hasher new hashes (and most checks, after the upgrade) use.
     hashers = getattr(settings, "PASSWORD_HASHERS", None)
-    if not isinstance(hashers, (list, tuple)) or not hashers:
+    if not isinstance(hashers, (list, tuple)) or not hashers or not isinstance(hashers[0], str):
         return None
     try:
         return import_string(hashers[0])
