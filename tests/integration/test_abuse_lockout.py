@@ -30,6 +30,12 @@ def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
         APISEC_RATE_ANON="100000/min",
         APISEC_RATE_USER="100000/min",
         APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
+        # What this module counts is the lockout's bound on password checks. The hashing slots
+        # bound them too: an ASGI worker here has 2 slots and room for 2 waiting logins, so when
+        # the lockout admits all 5 checks into one worker, the fifth is answered 503 login_busy
+        # by design (tests/integration/test_login_flood.py). Slots for every check the lockout
+        # admits, so only the lockout decides here.
+        APISEC_HASHING_SLOTS=str(THRESHOLD),
     ) as running:
         running.create_users("alice", "bob", "carol", password=PASSWORD)
         yield running
