@@ -19,13 +19,7 @@ from django.test import override_settings
 
 from django_apisec.http.asgi import BodyLimitMiddleware
 
-# Django's ASGI handler runs each request's sync code on a thread of its own, and never closes an
-# in-memory SQLite connection (closing would drop the test database): Python 3.13's sqlite3 then
-# warns when those threads' connections are collected. The test settings' artefact, not ours.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:unclosed database in <sqlite3.Connection:ResourceWarning"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LIMIT = 100
 TOO_LARGE = {"detail": "Request body too large.", "code": "request_too_large"}
