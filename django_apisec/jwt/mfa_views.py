@@ -17,17 +17,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_apisec import signals
-from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginIPRateThrottle, refund_login_throttles
 from django_apisec.apikeys.views import RefuseApiKeysMixin
 from django_apisec.http.errors import error_body
 from django_apisec.http.parsers import JSONParser
 from django_apisec.jwt.authentication import JWTSessionAuthentication, authenticate_header_value
-from django_apisec.jwt.families import reauthenticate, start_session
+from django_apisec.jwt.families import reauthenticate
+from django_apisec.jwt.login import complete_login
 from django_apisec.jwt.serializers import NoBodySerializer
 from django_apisec.jwt.stepup import RecentAuthentication
-from django_apisec.jwt.transport import session_response
 from django_apisec.mfa import challenges, passkeys, recovery, totp
 from django_apisec.mfa.factors import (
     TOTP,
@@ -43,7 +42,6 @@ from django_apisec.mfa.serializers import (
 )
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
-from django_apisec.request.clients import describe_client
 from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
@@ -104,19 +102,8 @@ class MFAVerifyView(RefuseApiKeysMixin, APIView):
         if not challenges.spend(challenge):  # another request spent it first
             raise AuthenticationFailed(INVALID_MFA_TOKEN, code="mfa_token_not_valid")
         refund_login_throttles(request)
-        issued = start_session(user, client=describe_client(django_request(request)))
-        events.record(
-            events.AUTHENTICATION_SUCCEEDED,
-            request=request,
-            user=user,
-            outcome=events.SUCCESS,
-            family_id=str(issued.family_id),
-            mfa=presented.method,
-        )
-        response = session_response(request, issued, status.HTTP_200_OK)
         # Only now, with every factor proved, does this device get its own lockout bucket.
-        devices.set_cookie(request, response)
-        return response
+        return complete_login(request, user, mfa=presented.method)
 
 
 class ReauthView(RefuseApiKeysMixin, APIView):

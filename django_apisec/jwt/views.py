@@ -21,7 +21,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apisec.abuse import devices
 from django_apisec.abuse.lockout import raise_for_lockout
 from django_apisec.abuse.throttling import LoginAccountRateThrottle, LoginIPRateThrottle
 from django_apisec.apikeys.views import RefuseApiKeysMixin
@@ -37,8 +36,8 @@ from django_apisec.jwt.families import (
     SessionError,
     end_session,
     rotate_session,
-    start_session,
 )
+from django_apisec.jwt.login import complete_login
 from django_apisec.jwt.mfa_views import mfa_required_response
 from django_apisec.jwt.revocation import LOGOUT_ALL, revoke_all_sessions
 from django_apisec.jwt.serializers import (
@@ -56,9 +55,7 @@ from django_apisec.jwt.transport import (
     session_response,
 )
 from django_apisec.mfa.factors import has_second_factor
-from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
-from django_apisec.request.clients import describe_client
 from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
@@ -118,17 +115,7 @@ class LoginView(_CookieAuthView):
         if has_second_factor(user):
             # Half a login: an mfa_token only; no token, no cookie, no trusted device yet.
             return mfa_required_response(user)
-        issued = start_session(user, client=describe_client(django_request(request)))
-        events.record(
-            events.AUTHENTICATION_SUCCEEDED,
-            request=request,
-            user=user,
-            outcome=events.SUCCESS,
-            family_id=str(issued.family_id),
-        )
-        response = session_response(request, issued, status.HTTP_200_OK)
-        devices.set_cookie(request, response)  # this device keeps its own lockout bucket
-        return response
+        return complete_login(request, user)
 
 
 @public

@@ -24,16 +24,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_apisec import signals
-from django_apisec.abuse import devices, lockout
+from django_apisec.abuse import lockout
 from django_apisec.abuse.throttling import LoginIPRateThrottle, refund_login_throttles
 from django_apisec.apikeys.views import RefuseApiKeysMixin
 from django_apisec.http.parsers import JSONParser
 from django_apisec.jwt.authentication import JWTSessionAuthentication, authenticate_header_value
-from django_apisec.jwt.families import start_session
+from django_apisec.jwt.login import complete_login
 from django_apisec.jwt.mfa_views import INVALID_MFA_TOKEN, NO_STORE
 from django_apisec.jwt.serializers import NoBodySerializer
 from django_apisec.jwt.stepup import RecentAuthentication
-from django_apisec.jwt.transport import session_response
 from django_apisec.mfa import challenges, passkeys, recovery
 from django_apisec.mfa.factors import WEBAUTHN, has_second_factor
 from django_apisec.mfa.serializers import (
@@ -45,8 +44,6 @@ from django_apisec.mfa.serializers import (
 from django_apisec.models import WebAuthnCredential
 from django_apisec.observability import events
 from django_apisec.ownership.permissions import public
-from django_apisec.request.clients import describe_client
-from django_apisec.request.state import django_request
 
 if TYPE_CHECKING:
     import uuid
@@ -275,16 +272,4 @@ class PasskeyLoginView(_AnonymousPasskeysView):
             raise AuthenticationFailed(exc.detail, code=exc.code) from exc
         lockout.record_success(request, attempt)
         refund_login_throttles(request)
-        issued = start_session(user, client=describe_client(django_request(request)))
-        events.record(
-            events.AUTHENTICATION_SUCCEEDED,
-            request=request,
-            user=user,
-            outcome=events.SUCCESS,
-            family_id=str(issued.family_id),
-            mfa=WEBAUTHN,
-            passwordless=True,
-        )
-        response = session_response(request, issued, status.HTTP_200_OK)
-        devices.set_cookie(request, response)  # every factor is proved: trust this device
-        return response
+        return complete_login(request, user, mfa=WEBAUTHN, passwordless=True)
