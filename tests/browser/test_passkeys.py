@@ -11,30 +11,17 @@ One server and one browser run for the whole module.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import redis as redis_lib
 
-from django_apisec.testing.server import (
-    django_admin,
-    django_env,
-    production_env,
-    redis_url,
-    serve,
-)
-from tests.browser.conftest import CHROMIUM
-from tests.services import require_redis
+from tests.browser.conftest import create_users_code, deployment, run_script
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-SETTINGS = "testproject.settings"
 PASSWORD = "browser passkey passphrase 42"
 RP_ID = "example.test"
 # The front end, on the relying party; served by the browser's request routing.
@@ -42,48 +29,26 @@ FRONT_END = "https://app.example.test:18547"
 
 
 @pytest.fixture(scope="module")
-def seen(node: str) -> dict[str, Any]:
+def seen(node: str, migrated_sqlite: Path) -> dict[str, Any]:
     """What the browser and the API answered, one run of ``passkeys.mjs`` for the module."""
-    with tempfile.TemporaryDirectory(prefix="apisec-passkeys-") as directory:
-        database = f"sqlite:///{directory}/db.sqlite3"
-        redis = redis_url("browser")
-        require_redis()
-        redis_lib.Redis.from_url(redis).flushdb()
-        env = production_env(
-            database,
-            redis,
-            CORS_ALLOWED_ORIGINS=FRONT_END,
-            APISEC_WEBAUTHN_RP_ID=RP_ID,
-            APISEC_WEBAUTHN_ORIGINS=FRONT_END,
-            APISEC_TRUSTED_PROXIES="",
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        create_alice = (
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user('alice', password='{PASSWORD}')"
-        )
-        django_admin(manage, "shell", "-c", create_alice, root=ROOT)
-        with serve(SETTINGS, env=env, tls=True, workers=1, root=ROOT) as server:
-            config = {
-                "api": f"https://localhost:{server.port}",
-                "spa": FRONT_END,
-                "username": "alice",
-                "password": PASSWORD,
-                "chromium": CHROMIUM,
-            }
-            run = subprocess.run(
-                [node, str(HERE / "passkeys.mjs"), json.dumps(config)],
-                cwd=HERE,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert run.returncode == 0, run.stderr + "\n" + server.log_text()[-4000:]
-            return json.loads(run.stdout)  # type: ignore[no-any-return]
+    with deployment(
+        migrated_sqlite,
+        create_users_code((("alice", PASSWORD),)),
+        {"workers": 1},
+        CORS_ALLOWED_ORIGINS=FRONT_END,
+        APISEC_WEBAUTHN_RP_ID=RP_ID,
+        APISEC_WEBAUTHN_ORIGINS=FRONT_END,
+        APISEC_TRUSTED_PROXIES="",
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+    ) as server:
+        config = {
+            "api": f"https://localhost:{server.port}",
+            "spa": FRONT_END,
+            "username": "alice",
+            "password": PASSWORD,
+        }
+        return run_script(node, "passkeys.mjs", config, server, timeout=120)
 
 
 def test_a_passkey_is_registered_in_chromium(seen: dict[str, Any]) -> None:

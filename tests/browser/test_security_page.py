@@ -16,33 +16,21 @@ Skipped with the reason when ``node`` or ``/usr/bin/chromium`` is missing, unles
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django
 import pytest
-import redis as redis_lib
 
-from django_apisec.testing.server import (
-    Server,
-    django_admin,
-    django_env,
-    production_env,
-    redis_url,
-    serve,
-)
-from tests.browser.conftest import CHROMIUM
-from tests.services import require_redis
+from tests.browser.conftest import create_users_code, deployment, run_script
+
+if TYPE_CHECKING:
+    from django_apisec.testing.server import Server
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
 SCREENSHOT = ROOT / "docs" / "_static" / "security-page.png"
-SETTINGS = "testproject.settings"
 PASSWORD = "browser test passphrase 42"
 PAGE = "/admin/apisec_monitoring/securityoverview/"
 VICTIM = "victim"
@@ -81,56 +69,31 @@ def attack(server: Server) -> dict[str, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def seen(node: str) -> dict[str, Any]:
+def seen(node: str, migrated_sqlite: Path) -> dict[str, Any]:
     """The attack's statuses, what the browser saw, and the victim's login after the unlock."""
-    with tempfile.TemporaryDirectory(prefix="apisec-security-page-") as directory:
-        database = f"sqlite:///{directory}/db.sqlite3"
-        redis = redis_url("browser")
-        require_redis()
-        redis_lib.Redis.from_url(redis).flushdb()
-        env = production_env(
-            database,
-            redis,
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-            # Tightened, the wave's remaining guesses still pass: the victim's login is the test.
-            APISEC_ATTACK_LOGIN_RATE="600/min",
-            APISEC_RATE_LOGIN_IP=LOGIN_IP_RATE,
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        create_users = (
-            "from django.contrib.auth import get_user_model; User = get_user_model(); "
-            f"User.objects.create_user('{VICTIM}', password='{PASSWORD}'); "
-            f"User.objects.create_superuser('operator', password='{PASSWORD}')"
-        )
-        django_admin(manage, "shell", "-c", create_users, root=ROOT)
-        with serve(SETTINGS, env=env, tls=True, workers=2, root=ROOT) as server:
-            statuses = attack(server)
-            config = {
-                "base": f"https://localhost:{server.port}",
-                "pagePath": PAGE,
-                "username": "operator",
-                "password": PASSWORD,
-                "victim": VICTIM,
-                "chromium": CHROMIUM,
-                "screenshot": str(SCREENSHOT),
-                "staticRoots": [
-                    str(Path(django.__file__).parent / "contrib" / "admin" / "static"),
-                ],
-            }
-            run = subprocess.run(
-                [node, str(HERE / "security_page.mjs"), json.dumps(config)],
-                cwd=HERE,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
-            assert run.returncode == 0, run.stderr + "\n" + server.log_text()[-4000:]
-            browser = json.loads(run.stdout)
-            after_unlock = login(server, VICTIM, PASSWORD, VICTIM_ADDRESS)
-            return {"statuses": statuses, "browser": browser, "after_unlock": after_unlock}
+    with deployment(
+        migrated_sqlite,
+        create_users_code(((VICTIM, PASSWORD),), superusers=(("operator", PASSWORD),)),
+        {"workers": 2},
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+        # Tightened, the wave's remaining guesses still pass: the victim's login is the test.
+        APISEC_ATTACK_LOGIN_RATE="600/min",
+        APISEC_RATE_LOGIN_IP=LOGIN_IP_RATE,
+    ) as server:
+        statuses = attack(server)
+        config = {
+            "base": f"https://localhost:{server.port}",
+            "pagePath": PAGE,
+            "username": "operator",
+            "password": PASSWORD,
+            "victim": VICTIM,
+            "screenshot": str(SCREENSHOT),
+            "staticRoots": [str(Path(django.__file__).parent / "contrib" / "admin" / "static")],
+        }
+        browser = run_script(node, "security_page.mjs", config, server, timeout=180)
+        after_unlock = login(server, VICTIM, PASSWORD, VICTIM_ADDRESS)
+        return {"statuses": statuses, "browser": browser, "after_unlock": after_unlock}
 
 
 def test_the_scripted_attack_happened(seen: dict[str, Any]) -> None:

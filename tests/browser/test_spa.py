@@ -12,30 +12,16 @@ Skipped with the reason when ``node`` or ``/usr/bin/chromium`` is missing, unles
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis as redis_lib
 
-from django_apisec.testing.server import (
-    django_admin,
-    django_env,
-    production_env,
-    redis_url,
-    serve,
-)
-from tests.browser.conftest import CHROMIUM
-from tests.services import require_redis
+from tests.browser.conftest import create_users_code, deployment, run_script
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-SETTINGS = "testproject.settings"
 PASSWORD = "browser test passphrase 42"
 # The SPA's origin (served by the browser's request routing), the one setting a user writes.
 SPA = "https://localhost:18544"
@@ -46,55 +32,30 @@ ROUNDS = 5
 
 
 @pytest.fixture(scope="module")
-def seen(node: str) -> dict[str, Any]:
+def seen(node: str, migrated_sqlite: Path) -> dict[str, Any]:
     """What the browser saw, one run of ``spa.mjs`` for the whole module."""
-    with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
-        database = f"sqlite:///{directory}/db.sqlite3"
-        # Production needs its Redis (the testproject refuses to start without one).
-        redis = redis_url("browser")
-        require_redis()
-        redis_lib.Redis.from_url(redis).flushdb()
-        env = production_env(
-            database,
-            redis,
-            CORS_ALLOWED_ORIGINS=SPA,
-            APISEC_TRUSTED_PROXIES="",
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-        )
-        manage = django_env(SETTINGS, env, root=ROOT)
-        django_admin(manage, "migrate", "--noinput", root=ROOT)
-        create_alice = (
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user('alice', password='{PASSWORD}')"
-        )
-        django_admin(manage, "shell", "-c", create_alice, root=ROOT)
+    with deployment(
+        migrated_sqlite,
+        create_users_code((("alice", PASSWORD),)),
         # One process, threads for the tab races.
-        with serve(
-            SETTINGS, env=env, tls=True, workers=1, worker_class="gthread", threads=8, root=ROOT
-        ) as server:
-            config = {
-                "api": f"https://localhost:{server.port}",
-                "spa": SPA,
-                "sibling": SIBLING,
-                "crossSite": CROSS_SITE,
-                "cookie": COOKIE,
-                "username": "alice",
-                "password": PASSWORD,
-                "client": str(ROOT / "docs" / "_static" / "apisec-client.js"),
-                "chromium": CHROMIUM,
-                "rounds": ROUNDS,
-            }
-            run = subprocess.run(
-                [node, str(HERE / "spa.mjs"), json.dumps(config)],
-                cwd=HERE,
-                capture_output=True,
-                text=True,
-                timeout=240,
-                check=False,
-            )
-            assert run.returncode == 0, run.stderr + "\n" + server.log_text()[-4000:]
-            return json.loads(run.stdout)  # type: ignore[no-any-return]
+        {"workers": 1, "worker_class": "gthread", "threads": 8},
+        CORS_ALLOWED_ORIGINS=SPA,
+        APISEC_TRUSTED_PROXIES="",
+        APISEC_RATE_ANON="100000/min",
+        APISEC_RATE_USER="100000/min",
+    ) as server:
+        config = {
+            "api": f"https://localhost:{server.port}",
+            "spa": SPA,
+            "sibling": SIBLING,
+            "crossSite": CROSS_SITE,
+            "cookie": COOKIE,
+            "username": "alice",
+            "password": PASSWORD,
+            "client": str(ROOT / "docs" / "_static" / "apisec-client.js"),
+            "rounds": ROUNDS,
+        }
+        return run_script(node, "spa.mjs", config, server, timeout=240)
 
 
 def test_login_from_the_listed_origin(seen: dict[str, Any]) -> None:
