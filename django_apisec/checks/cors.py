@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 
@@ -127,6 +127,20 @@ def allowed_origins() -> list[str]:
     if not isinstance(value, (list, tuple)):
         return []
     return [origin for origin in value if isinstance(origin, str)]
+
+
+def parsed_origins() -> list[tuple[str, SplitResult]]:
+    """Each entry of :func:`allowed_origins` with its parts; malformed entries are left out
+    (``corsheaders.E013`` reports them)."""
+    parsed = [(origin, _split(origin)) for origin in allowed_origins()]
+    return [(origin, url) for origin, url in parsed if url is not None]
+
+
+def _split(origin: str) -> SplitResult | None:
+    try:
+        return urlsplit(origin)
+    except ValueError:
+        return None
 
 
 def allowed_origin_regexes() -> list[str]:
@@ -310,11 +324,7 @@ def check_http_origins(**kwargs: Any) -> list[CheckMessage]:
     credentials = allows_credentials()
     production = apisec_settings.PROFILE == "production"
     messages: list[CheckMessage] = []
-    for origin in allowed_origins():
-        try:
-            url = urlsplit(origin)
-        except ValueError:
-            continue  # reported as malformed by corsheaders.E013
+    for origin, url in parsed_origins():
         if url.scheme != "http":
             continue
         local = url.hostname in LOCAL_HOSTS

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -25,6 +24,7 @@ from django_apisec.checks.cors import (
     allowed_origins,
     allows_all_origins,
     allows_credentials,
+    parsed_origins,
 )
 from django_apisec.checks.registry import deploy_check, emit, error, warning
 from django_apisec.checks.views_audit.routes import drf_routes
@@ -90,9 +90,7 @@ def session_views_routed() -> bool:
     """Whether the URLconf routes a view that spends the refresh cookie."""
     from django_apisec.jwt.views import LogoutView, RefreshView  # noqa: PLC0415 (app loading)
 
-    return any(
-        issubclass(route.view_class, (RefreshView, LogoutView)) for route in drf_routes()
-    )
+    return any(issubclass(route.view_class, (RefreshView, LogoutView)) for route in drf_routes())
 
 
 @deploy_check
@@ -113,11 +111,7 @@ def check_origins_same_site(**kwargs: Any) -> list[CheckMessage]:
     if not sites or not allows_credentials() or not session_views_routed():
         return []
     messages: list[CheckMessage] = []
-    for origin in allowed_origins():
-        try:
-            url = urlsplit(origin)
-        except ValueError:
-            continue  # reported as malformed by corsheaders.E013
+    for origin, url in parsed_origins():
         # Plain-http origins are apisec.E305 / E311 / W306 already (and another site anyway).
         if url.scheme == "https" and url.hostname and site_of(url.hostname) not in sites:
             messages.append(emit(W321, origin=origin))
