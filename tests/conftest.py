@@ -71,7 +71,8 @@ def deploy_ids(production_settings: dict[str, Any]) -> DeployIds:
 
 # --- Running in parallel (pytest-xdist, ``-n auto --dist loadgroup`` as dev.py and tox do) ------
 
-SERIAL_DIRECTORIES = ("integration", "browser")
+#: The xdist group of each directory whose tests run one after the other on one worker.
+SERIAL_DIRECTORIES = {"integration": "servers", "browser": "browsers"}
 #: One Redis database per worker (``REDIS_DATABASES``: ``unit``, ``unit_gw1``).
 MAX_WORKERS = 2
 TOPOLOGY_FIXTURES = {"cluster", "sentinel_group"}
@@ -87,17 +88,17 @@ def pytest_xdist_auto_num_workers() -> int:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep the tests that must not run beside each other on one xdist worker each.
 
-    The integration and browser suites measure concurrency against servers they start (exact
-    admission, at most T password checks): they run one after the other on one worker, while
-    the other workers take the unit tests. The Redis Cluster and Sentinel of the session are
-    started once, on the worker that runs every test using them. Without ``--dist loadgroup``
-    the marks do nothing.
+    The integration suites measure concurrency against servers they start (exact admission, at
+    most T password checks): they run one after the other on one worker, while the other workers
+    take the unit tests and then the browser suites (one after the other too: they share a Redis
+    database). The Redis Cluster and Sentinel of the session are started once, on the worker
+    that runs every test using them. Without ``--dist loadgroup`` the marks do nothing.
     """
     tests = ROOT / "tests"
     for item in items:
         parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
         if parts and parts[0] in SERIAL_DIRECTORIES:
-            item.add_marker(pytest.mark.xdist_group("servers"))
+            item.add_marker(pytest.mark.xdist_group(SERIAL_DIRECTORIES[parts[0]]))
         elif TOPOLOGY_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("topologies"))
 
