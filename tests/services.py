@@ -8,14 +8,17 @@ Every Redis database number comes from ``django_apisec.testing.server.REDIS_DATA
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from django_apisec.store import backends
 from django_apisec.testing.server import REDIS_DATABASES, postgres_url, redis_url, unreachable
 from django_apisec.testing.topologies import missing_binaries
 
 if TYPE_CHECKING:
+    from django_apisec.store.backends import RedisStore
     from django_apisec.testing.topologies import Cluster, SentinelGroup
 
 
@@ -123,3 +126,32 @@ def cluster_caches(cluster: Cluster) -> dict[str, Any]:
         "default": {"BACKEND": LOCMEM_BACKEND},
         "abuse": {"BACKEND": CLUSTER_BACKEND, "LOCATION": cluster.location, "KEY_PREFIX": "t"},
     }
+
+
+def record_store_commands(
+    store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[Any, ...]]:
+    """Every command ``store`` sends from now on, as ``(NAME, *args)``, in order: the ones its
+    client executes and the scripts it sends once (``django_apisec.store.clients.send_once``,
+    which on a cluster goes through the client too: recorded once)."""
+    sent: list[tuple[Any, ...]] = []
+    real_execute = store.client.execute_command
+    real_send_once = backends.send_once
+    sending_once = threading.local()
+
+    def execute(*args: Any, **options: Any) -> Any:
+        if not getattr(sending_once, "active", False):
+            sent.append(args)
+        return real_execute(*args, **options)
+
+    def send_once(client: Any, key: str, *command: Any) -> Any:
+        sent.append(command)
+        sending_once.active = True
+        try:
+            return real_send_once(client, key, *command)
+        finally:
+            sending_once.active = False
+
+    monkeypatch.setattr(store.client, "execute_command", execute)
+    monkeypatch.setattr(backends, "send_once", send_once)
+    return sent

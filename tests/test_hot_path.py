@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from django_apisec.store.backends import RedisStore, current_store
 from tests.conftest import LOGIN, ME, PASSWORD, PASSWORD_URL
-from tests.services import UNREACHABLE_URL, redis_caches, require_redis
+from tests.services import UNREACHABLE_URL, record_store_commands, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,12 +64,7 @@ def login(username: str = "alice") -> APIClient:
 
 
 def record_commands(store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    sent: list[tuple[Any, ...]] = []
-    real = store.client.execute_command
-    monkeypatch.setattr(
-        store.client, "execute_command", lambda *a, **k: sent.append(a) or real(*a, **k)
-    )
-    return sent
+    return record_store_commands(store, monkeypatch)
 
 
 def user_queries(captured: CaptureQueriesContext) -> list[str]:

@@ -20,11 +20,12 @@ from django_apisec.abuse.limiter import (
     limiter_key,
     parse_rate,
 )
-from django_apisec.store import clients
+from django_apisec.store import backends, clients
 from django_apisec.store.backends import CacheStore, RedisStore, store_for
 from tests.services import (
     LOCMEM_BACKEND,
     UNREACHABLE_URL,
+    record_store_commands,
     redis_caches,
     require_redis,
 )
@@ -178,11 +179,10 @@ def test_redis_decision_is_one_round_trip_with_evalsha() -> None:
     store = store_for("abuse")
     assert isinstance(store, RedisStore)
     hit("r-warm", Rate(5, 60))  # loads the script once
-    with mock.patch.object(
-        store.client, "execute_command", wraps=store.client.execute_command
-    ) as command:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        sent = record_store_commands(store, monkeypatch)
         hit("r-once", Rate(5, 60))
-    assert [call.args[0] for call in command.call_args_list] == ["EVALSHA"]
+    assert [command[0] for command in sent] == ["EVALSHA"]
 
 
 @pytest.mark.usefixtures("redis_abuse_cache")
@@ -191,19 +191,21 @@ def test_redis_script_is_loaded_when_the_server_lost_it() -> None:
 
     store = store_for("abuse")
     assert isinstance(store, RedisStore)
-    real = store.client.execute_command
-    calls: list[str] = []
+    real_send_once = backends.send_once
+    forgotten: list[bool] = []
 
-    def forgetful(*args: Any) -> Any:
-        calls.append(args[0])
-        if args[0] == "EVALSHA" and calls.count("EVALSHA") == 1:
+    def forgetful(client: Any, key: str, *command: Any) -> Any:
+        if not forgotten:
+            forgotten.append(True)
             raise NoScriptError("NOSCRIPT")
-        return real(*args)
+        return real_send_once(client, key, *command)
 
-    with mock.patch.object(store.client, "execute_command", side_effect=forgetful):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(backends, "send_once", forgetful)
+        sent = record_store_commands(store, monkeypatch)
         decision = hit("r-reload", Rate(5, 60))
     assert decision.allowed
-    assert calls == ["EVALSHA", "SCRIPT", "EVALSHA"]
+    assert [command[0] for command in sent] == ["EVALSHA", "SCRIPT", "EVALSHA"]
 
 
 @pytest.mark.usefixtures("redis_abuse_cache")

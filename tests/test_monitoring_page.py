@@ -25,7 +25,7 @@ from django_apisec.monitoring import detector, series
 from django_apisec.monitoring.charts import Chart, area_chart
 from django_apisec.store.backends import RedisStore, current_store
 from tests.conftest import LOGIN, PASSWORD
-from tests.services import cluster_caches, redis_caches, require_redis
+from tests.services import cluster_caches, record_store_commands, redis_caches, require_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -221,14 +221,7 @@ def redis_store(request: pytest.FixtureRequest) -> Iterator[RedisStore]:
 def test_a_failed_login_is_one_script_in_one_hash_slot(
     redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent: list[tuple[Any, ...]] = []
-    real = redis_store.client.execute_command
-
-    def logged(*args: Any, **options: Any) -> Any:
-        sent.append(args)
-        return real(*args, **options)
-
-    monkeypatch.setattr(redis_store.client, "execute_command", logged)
+    sent = record_store_commands(redis_store, monkeypatch)
     counts = [detector.observe_failure(f"acct{i}", f"198.51.{i % 3}.0/24") for i in range(5)]
     assert counts[-1] == {"failures": 5, "accounts": 5, "networks": 3}
     evalsha = [c for c in sent if str(c[0]).upper() == "EVALSHA"]

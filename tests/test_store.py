@@ -8,12 +8,15 @@ logged once per interval, not once per request.
 from __future__ import annotations
 
 import logging
+import subprocess
+import time
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
 import redis
 import redis.cluster
+import redis.exceptions
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
@@ -27,9 +30,11 @@ from django_apisec.store import failures
 from django_apisec.store.backends import CacheStore, RedisStore, current_store, store_for
 from django_apisec.store.clients import REDIS_TIMEOUT, django_redis_settings, redis_client
 from tests.services import (
+    REDIS_URL,
     UNREACHABLE_URL,
     cluster_caches,
     django_redis_caches,
+    record_store_commands,
     redis_caches,
     require_redis,
     sentinel_caches,
@@ -79,15 +84,10 @@ def outage() -> Iterator[None]:
 
 
 class CommandLog:
-    """Every command a redis client sends, pipelined or not, as ``(NAME, *args)``."""
+    """Every command a store's redis client sends (scripts, pipelines too) as ``(NAME, *args)``."""
 
-    def __init__(self, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.commands: list[tuple[Any, ...]] = []
-        real = client.execute_command
-
-        def single(*args: Any, **options: Any) -> Any:
-            self.commands.append(args)
-            return real(*args, **options)
+    def __init__(self, store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.commands = record_store_commands(store, monkeypatch)
 
         real_execute = redis.client.Pipeline.execute
         real_cluster_execute = redis.cluster.ClusterPipeline.execute
@@ -100,7 +100,6 @@ class CommandLog:
             self.commands.extend(command.args for command in pipeline.command_stack)
             return real_cluster_execute(pipeline, *args, **kwargs)
 
-        monkeypatch.setattr(client, "execute_command", single)
         monkeypatch.setattr(redis.client.Pipeline, "execute", pipelined)
         monkeypatch.setattr(redis.cluster.ClusterPipeline, "execute", cluster_pipelined)
 
@@ -164,12 +163,119 @@ def test_a_script_is_reloaded_after_script_flush(
     key = limiter_key("throttle.test", "flush")
     assert hit(key, Rate(5, 60)).remaining == 4
     redis_store.client.script_flush()  # as a restart or a failover to a fresh replica would
-    log = CommandLog(redis_store.client, monkeypatch)
+    log = CommandLog(redis_store, monkeypatch)
     decision = hit(key, Rate(5, 60))
     assert log.names() == ["EVALSHA", "SCRIPT", "EVALSHA"]
     assert decision.remaining == 3  # the bucket survived; only the script was lost
     hit(key, Rate(5, 60))
     assert log.names()[3:] == ["EVALSHA"]  # loaded again: one round trip per decision
+
+
+class LostAnswer:
+    """The first script's answer is read and then lost (a timeout): the script ran on the server,
+    the client cannot know it. Every other answer arrives."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lost = 0
+        real = redis.Redis.parse_response
+
+        def parse_response(client: Any, connection: Any, command: str, **options: Any) -> Any:
+            answer = real(client, connection, command, **options)
+            if str(command).upper() == "EVALSHA" and not self.lost:
+                self.lost += 1
+                raise redis.exceptions.TimeoutError("Timeout reading from socket")
+            return answer
+
+        # Every client reads through it: Redis, the Sentinel-managed one, each cluster node's.
+        monkeypatch.setattr(redis.Redis, "parse_response", parse_response)
+
+
+def test_a_script_whose_answer_is_lost_is_counted_once(
+    redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RedisCluster retries a command after a timeout (10 times in redis-py 8): the script that
+    # already ran would count the same request twice. The failure policy answers instead.
+    key = limiter_key("throttle.test", "lost-answer")
+    assert hit(key, Rate(5, 3600)).remaining == 4
+    lost = LostAnswer(monkeypatch)
+    with pytest.raises(LimiterUnavailable):
+        hit(key, Rate(5, 3600))
+    assert lost.lost == 1
+    assert hit(key, Rate(5, 3600)).remaining == 2  # 4 - the lost one - this one: counted once
+
+
+def _retrying_django_redis() -> dict[str, Any]:
+    # django-redis shares one pool per URL across caches: a URL of its own gets a new pool.
+    configured = django_redis_caches(f"{REDIS_URL}?client_name=apisec-retrying")
+    configured["abuse"]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {"retry_on_timeout": True}
+    return configured
+
+
+#: Caches whose clients retry a command after a timeout, as many projects configure them.
+RETRYING = {
+    "django": redis_caches(OPTIONS={"retry_on_timeout": True}),
+    "django-redis": _retrying_django_redis(),
+}
+
+
+@pytest.mark.parametrize("topology", RETRYING)
+def test_a_client_told_to_retry_does_not_send_a_script_twice(
+    topology: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_redis()
+    with override_settings(CACHES=RETRYING[topology], APISEC_CACHE="abuse"):
+        caches["abuse"].clear()
+        store = current_store()
+        assert isinstance(store, RedisStore)
+        connection = store.client.connection_pool.get_connection()
+        assert connection.retry.get_retries() > 0  # this client would send a command again
+        store.client.connection_pool.release(connection)
+        key = limiter_key("throttle.test", "lost-answer")
+        assert hit(key, Rate(5, 3600)).remaining == 4
+        LostAnswer(monkeypatch)
+        with pytest.raises(LimiterUnavailable):
+            hit(key, Rate(5, 3600))
+        assert hit(key, Rate(5, 3600)).remaining == 2
+        caches["abuse"].clear()
+
+
+#: A Lua loop that keeps a Redis server busy for about a second: commands sent meanwhile wait,
+#: then run (a slow primary, a node swapping, a long script of someone else's).
+BUSY = """
+local start = redis.call('TIME')
+while true do
+    local now = redis.call('TIME')
+    if (now[1] - start[1]) * 1000000 + now[2] - start[2] > 1000000 then return 1 end
+end
+"""
+
+
+def test_a_script_that_times_out_on_a_busy_cluster_node_is_counted_once(
+    request: pytest.FixtureRequest,
+) -> None:
+    cluster = request.getfixturevalue("cluster")
+    with override_settings(CACHES=cluster_caches(cluster), APISEC_CACHE="abuse"):
+        caches["abuse"].clear()
+        store = current_store()
+        assert isinstance(store, RedisStore)
+        key = limiter_key("throttle.test", "busy-node")
+        assert hit(key, Rate(5, 3600)).remaining == 4
+        node = store.client.get_node_from_key(store.key(key))
+        busy = subprocess.Popen(
+            ["redis-cli", "-h", node.host, "-p", str(node.port), "EVAL", BUSY, "0"],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(0.2)  # the loop has started
+            started = time.monotonic()
+            with pytest.raises(LimiterUnavailable):
+                hit(key, Rate(5, 3600))
+            assert time.monotonic() - started < 0.9  # one timeout, no retry waiting for the node
+        finally:
+            busy.wait(timeout=10)
+        # The script waited out the loop, then ran: once.
+        assert hit(key, Rate(5, 3600)).remaining == 2
+        caches["abuse"].clear()
 
 
 def test_store_values_round_trip_on_redis(redis_store: RedisStore) -> None:
@@ -213,7 +319,7 @@ def test_lockout_script_keys_share_a_hash_slot(bucket: str) -> None:
 def test_every_command_is_cluster_safe(
     redis_store: RedisStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    log = CommandLog(redis_store.client, monkeypatch)
+    log = CommandLog(redis_store, monkeypatch)
     throttle = limiter_key("throttle.anon", "203.0.113.7")
     for _ in range(3):
         hit(throttle, Rate(2, 60))

@@ -26,7 +26,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from django_apisec.conf import apisec_settings
-from django_apisec.store.clients import client_for
+from django_apisec.store.clients import client_for, send_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -124,13 +124,18 @@ class RedisStore:
         return self.backend.make_key(key)
 
     def run(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """``EVALSHA`` (one round trip); after ``SCRIPT FLUSH`` or a restart, loaded once more."""
+        """``EVALSHA`` (one round trip); after ``SCRIPT FLUSH`` or a restart, loaded once more.
+
+        Never sent twice (:func:`~django_apisec.store.clients.send_once`): a script that timed out
+        may have counted.
+        """
         full_keys = [self.key(key) for key in keys]
+        command = ("EVALSHA", script.sha, len(keys), *full_keys, *args)
         try:
-            return self.client.execute_command("EVALSHA", script.sha, len(keys), *full_keys, *args)
+            return send_once(self.client, full_keys[0], *command)
         except NoScriptError:
             self.client.execute_command("SCRIPT", "LOAD", script.lua)
-            return self.client.execute_command("EVALSHA", script.sha, len(keys), *full_keys, *args)
+            return send_once(self.client, full_keys[0], *command)
 
     def exists(self, key: str) -> bool:
         """One ``EXISTS`` (sent as is: a cluster client's ``exists()`` pipelines per slot)."""

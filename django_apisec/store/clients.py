@@ -13,6 +13,8 @@ The store keeps one long-lived redis client per cache alias and process, whateve
   ``RedisCluster``.
 
 Any other cache has no redis client: the store then goes through Django's cache API.
+
+Whatever the client, a script runs through :func:`send_once`: never sent a second time.
 """
 
 from __future__ import annotations
@@ -99,3 +101,36 @@ def client_for(backend: BaseCache) -> Any:
     if is_django_redis(backend):
         return django_redis_client(backend)
     return None
+
+
+def send_once(client: Any, key: str, *command: Any) -> Any:
+    """Send ``command`` (whose first key is ``key``) once: no retry after it may have been sent.
+
+    A counting script that timed out may still have run on the server: sending it again would
+    count one request twice (a legitimate request refused, a lockout one guess early). redis-py
+    retries a command after a timeout or a broken connection when told to (``retry``,
+    ``retry_on_timeout`` in a cache's ``OPTIONS``), and ``RedisCluster`` always does, up to its
+    ``retry`` count (10 in redis-py 8), after refreshing its view of the cluster. The failure is
+    raised instead, for the store's failure policy; the next command finds the new topology.
+
+    A cluster command is sent to the node holding ``key``'s slot: ``RedisCluster`` then follows
+    ``MOVED``/``ASK`` redirections but never retries. Any other client sends it on one pooled
+    connection, as redis-py does with no retries; connecting (before anything is sent) still
+    follows the connection's own retry policy.
+    """
+    from redis import exceptions  # noqa: PLC0415 - optional dependency
+    from redis.cluster import RedisCluster  # noqa: PLC0415
+
+    if isinstance(client, RedisCluster):
+        node = client.get_node_from_key(key)  # type: ignore[no-untyped-call]
+        return client.execute_command(*command, target_nodes=node)  # type: ignore[no-untyped-call]
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_command(*command)
+        return client.parse_response(connection, command[0])
+    except (exceptions.ConnectionError, exceptions.TimeoutError):
+        connection.disconnect()  # its answer may still come: the connection cannot be reused
+        raise
+    finally:
+        pool.release(connection)
