@@ -28,6 +28,13 @@ from django.core.exceptions import ImproperlyConfigured
 if TYPE_CHECKING:
     from django.core.cache.backends.base import BaseCache
 
+try:
+    from redis.cluster import RedisCluster
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # pragma: no cover (redis-py is only needed with a Redis cache)
+    RedisCluster = RedisConnectionError = RedisTimeoutError = None  # type: ignore[assignment,misc]
+
 #: Seconds our redis client waits for a connection or an answer: a decision must not hang a
 #: worker when Redis is unreachable (Django's RedisCache waits forever by default).
 REDIS_TIMEOUT = 0.5
@@ -118,9 +125,6 @@ def send_once(client: Any, key: str, *command: Any) -> Any:
     connection, as redis-py does with no retries; connecting (before anything is sent) still
     follows the connection's own retry policy.
     """
-    from redis import exceptions  # noqa: PLC0415 - optional dependency
-    from redis.cluster import RedisCluster  # noqa: PLC0415
-
     if isinstance(client, RedisCluster):
         node = client.get_node_from_key(key)  # type: ignore[no-untyped-call]
         return client.execute_command(*command, target_nodes=node)  # type: ignore[no-untyped-call]
@@ -129,7 +133,7 @@ def send_once(client: Any, key: str, *command: Any) -> Any:
     try:
         connection.send_command(*command)
         return client.parse_response(connection, command[0])
-    except (exceptions.ConnectionError, exceptions.TimeoutError):
+    except (RedisConnectionError, RedisTimeoutError):
         connection.disconnect()  # its answer may still come: the connection cannot be reused
         raise
     finally:

@@ -6,6 +6,8 @@
 
     with redis_cluster() as cluster:      # 3 primaries, made by redis-cli --cluster create
         cluster.location                  # ["redis://127.0.0.1:P1", ...]
+    with redis_cluster(replicas=1) as cluster:  # 3 primaries, a replica each (for failovers)
+        cluster.node(port).stop()         # a primary dies: its replica takes over
     with redis_sentinel() as sentinel:    # 1 primary, 1 replica, 3 sentinels
         sentinel.sentinels                # [("127.0.0.1", S1), ...]; service "apisec"
 
@@ -159,7 +161,7 @@ def _wait(what: str, condition: Callable[[], bool], servers: list[RedisProcess])
 
 @dataclass
 class Cluster:
-    """A running Redis Cluster of primaries, no replicas."""
+    """A running Redis Cluster: its primaries, then their replicas if it has any."""
 
     nodes: list[RedisProcess] = field(default_factory=list)
 
@@ -172,6 +174,11 @@ class Cluster:
     def addresses(self) -> str:
         """``host:port,host:port,...``: the testproject's ``REDIS_CLUSTER_NODES``."""
         return ",".join(f"{HOST}:{node.port}" for node in self.nodes)
+
+    def node(self, port: int) -> RedisProcess:
+        """The node listening on ``port``."""
+        (found,) = (node for node in self.nodes if node.port == port)
+        return found
 
     def flush(self) -> None:
         """Empty every primary."""
@@ -223,11 +230,13 @@ def _processes() -> Iterator[tuple[Path, list[RedisProcess]]]:
 
 
 @contextlib.contextmanager
-def redis_cluster(primaries: int = 3) -> Iterator[Cluster]:
-    """A Redis Cluster of ``primaries`` nodes on loopback, torn down when the block ends."""
+def redis_cluster(primaries: int = 3, replicas: int = 0) -> Iterator[Cluster]:
+    """A Redis Cluster of ``primaries`` nodes, each with ``replicas`` replicas, on loopback, torn
+    down when the block ends (a primary that stops is replaced by its replica within about the
+    node timeout, 2 s)."""
     with _processes() as (root, started):
         cluster = Cluster()
-        for _ in range(primaries):
+        for _ in range(primaries * (1 + replicas)):
             node = _start(
                 root,
                 "cluster",
@@ -240,15 +249,18 @@ def redis_cluster(primaries: int = 3) -> Iterator[Cluster]:
         subprocess.run(  # noqa: S603 - our own arguments
             ["redis-cli", "--cluster", "create",  # noqa: S607 - found on PATH
              *(f"{HOST}:{node.port}" for node in cluster.nodes),
-             "--cluster-replicas", "0", "--cluster-yes"],
+             "--cluster-replicas", str(replicas), "--cluster-yes"],
             capture_output=True, timeout=60, check=True,
         )  # fmt: skip
+
+        def ready(node: RedisProcess) -> bool:
+            replication = _answers(node.port, "INFO", "replication") or ""
+            synced = "role:master" in replication or "master_link_status:up" in replication
+            return synced and "cluster_state:ok" in (_answers(node.port, "CLUSTER", "INFO") or "")
+
         _wait(
-            "cluster_state:ok on every node",
-            lambda: all(
-                "cluster_state:ok" in (_answers(node.port, "CLUSTER", "INFO") or "")
-                for node in cluster.nodes
-            ),
+            "cluster_state:ok and replicas in sync on every node",
+            lambda: all(ready(node) for node in cluster.nodes),
             cluster.nodes,
         )
         yield cluster
