@@ -180,9 +180,7 @@ def flood_once(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     sampler.join()
 
     before = [s.seconds for s in reads if s.started < flood_start and s.status == 200]
-    during = [
-        s.seconds for s in reads if flood_start <= s.started < flood_end and s.status == 200
-    ]
+    during = [s.seconds for s in reads if flood_start <= s.started < flood_end and s.status == 200]
     rss_before = [rss for at, rss in memory.samples if at < flood_start]
     rss_during = [rss for at, rss in memory.samples if at >= flood_start]
     all_requests = reads + logins
@@ -203,9 +201,7 @@ def flood_once(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         "flood_s": flood_end - flood_start,
         "login_statuses": dict(sorted(statuses.items())),
         "login_busy_503": sum(1 for s in logins if s.code == "login_busy"),
-        "other_5xx": sum(
-            1 for s in all_requests if s.status >= 500 and s.code != "login_busy"
-        ),
+        "other_5xx": sum(1 for s in all_requests if s.status >= 500 and s.code != "login_busy"),
         "client_errors": sum(1 for s in all_requests if s.status == 0),
         "rss_before_mib": statistics.median(rss_before) if rss_before else float("nan"),
         "rss_peak_mib": max(rss_during, default=float("nan")),

@@ -50,8 +50,10 @@ def audit_ids() -> dict[Any, list[str]]:
     found: dict[Any, list[str]] = defaultdict(list)
     for message in deploy_messages():
         # apisec.W560 (these views accept API keys and declare no scope) is the API keys' finding.
-        if message.id and message.id.startswith(("apisec.E5", "apisec.W5")) and (
-            message.id != "apisec.W560"
+        if (
+            message.id
+            and message.id.startswith(("apisec.E5", "apisec.W5"))
+            and (message.id != "apisec.W560")
         ):
             found[message.obj].append(message.id)
     return {view: sorted(ids) for view, ids in found.items()}

@@ -247,9 +247,7 @@ def test_distinct_counts_span_the_window_and_the_wave_is_reported_once(
     for _ in range(3):  # the same account and network again: one of each
         detector.observe_failure("same", "198.51.100.0/24")
     assert detector.window_counts() == {"failures": 3, "accounts": 1, "networks": 1}
-    reports = [
-        detector.observe_failure(f"acct{i}", f"203.0.{i % 4}.0/24") for i in range(40)
-    ]
+    reports = [detector.observe_failure(f"acct{i}", f"203.0.{i % 4}.0/24") for i in range(40)]
     assert reports[-1] == {"failures": 43, "accounts": 41, "networks": 5}
     # Reported once: the tightening key holds and the report marker refuses the others.
     assert redis_store.get(detector._report_key()) == 1
