@@ -181,6 +181,14 @@ def test_formatter_writes_one_json_line() -> None:
     assert data["request_id"] == "r1"
 
 
+def test_an_event_field_never_replaces_the_line_s_own() -> None:
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "m", (), None)
+    record.security_event = {"event": "e", "level": 1, "logger": "y", "wait": 60}
+    data = json.loads(JsonLinesFormatter().format(record))
+    assert (data["level"], data["logger"]) == ("WARNING", "x")
+    assert (data["event"], data["wait"]) == ("e", 60)
+
+
 def _raise(exc: Exception) -> None:
     raise exc
 

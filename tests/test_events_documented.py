@@ -8,6 +8,7 @@ fails :func:`test_every_documented_event_has_a_test`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from django_apisec.abuse.usernames import account_id
 from django_apisec.jwt.transport import refresh_cookie_name
 from django_apisec.models import TokenFamily, WebAuthnCredential
 from django_apisec.observability import events
+from django_apisec.observability.formatting import JsonLinesFormatter
 from django_apisec.signals import security_event
 from testproject.api.models import Note
 from tests.soft_authenticator import SoftAuthenticator
@@ -128,8 +130,12 @@ def test_account_locked_out(alice: Any, recorded: Recorded) -> None:
     assert locked["account"] == account_id("alice")
     assert "username" not in locked
     assert locked["wait"] == 60
-    assert locked["level"] == 1
+    assert locked["lockout_level"] == 1
     assert locked["trusted_device"] is False
+    # Its JSON log line keeps the line's own level (alerts filter on it).
+    [record] = [r for r in recorded.caplog.records if getattr(r, "security_event", None) is locked]
+    line = json.loads(JsonLinesFormatter().format(record))
+    assert (line["level"], line["lockout_level"]) == ("WARNING", 1)
     # Each login the lock refuses, even with the right password, is recorded too: never as a
     # generic "throttled".
     response = login(client)

@@ -283,7 +283,7 @@ def record_failure(request: Any, attempt: Attempt) -> None:
         phase="locked",
         account=account_id(attempt.username),
         wait=period,
-        level=level,
+        lockout_level=level,
         trusted_device=attempt.device is not None,
     )
     signals.account_locked.send(

@@ -27,9 +27,10 @@ FILTERS = {
 class JsonLinesFormatter(logging.Formatter):
     """Format a record as one line of JSON (``time``, ``level``, ``logger``, ``message``, ...).
 
-    Security events add their payload; a record with an exception adds ``exception`` (the traceback
-    text, as redacted by :class:`~django_apisec.observability.redaction.RedactingFilter` when that
-    filter ran first). Values that are not JSON are written as their ``str()``.
+    Security events add their payload (a field named like one of these keys is left out); a
+    record with an exception adds ``exception`` (the traceback text, as redacted by
+    :class:`~django_apisec.observability.redaction.RedactingFilter` when that filter ran first).
+    Values that are not JSON are written as their ``str()``.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -45,7 +46,8 @@ class JsonLinesFormatter(logging.Formatter):
         }
         event = getattr(record, "security_event", None)
         if isinstance(event, dict):
-            payload.update(event)
+            # An event's field never replaces the line's own (time, level, logger, ...).
+            payload.update((key, value) for key, value in event.items() if key not in payload)
         elif getattr(record, "event", None) is not None:
             payload["event"] = getattr(record, "event", None)
         if record.exc_info and not record.exc_text:
