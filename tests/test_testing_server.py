@@ -161,12 +161,14 @@ def test_django_env_keeps_the_outer_runs_settings_out(monkeypatch: pytest.Monkey
     monkeypatch.setenv("APISEC_PROFILE", "development")
     monkeypatch.setenv("BENCH_USERS", "9")
     monkeypatch.setenv("COV_CORE_SOURCE", "x")
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "test_x[" + "[" * 200_000 + "] (setup)")
     env = django_env("testproject.settings", {"APISEC_PROFILE": "production"}, root=ROOT)
     assert env["DJANGO_SETTINGS_MODULE"] == "testproject.settings"
     assert env["APISEC_PROFILE"] == "production"
     assert env["PYTHONPATH"] == str(ROOT)
     assert "BENCH_USERS" not in env
     assert "COV_CORE_SOURCE" not in env
+    assert "PYTEST_CURRENT_TEST" not in env  # a long test id would not fit in the environment
 
 
 def test_a_failing_command_raises_with_its_output() -> None:

@@ -144,7 +144,10 @@ STOP_TIMEOUT = 15.0
 CONNECT_TIMEOUT = 3
 # Variables of the outer process that must not configure the served project: pytest-django's
 # settings module, the outer run's APISEC_* and coverage, a benchmark's own options.
-FOREIGN_ENV_PREFIXES = ("APISEC_", "DJANGO_", "COV_CORE_", "BENCH_")
+#: The outer run's variables a server must not inherit. ``PYTEST_CURRENT_TEST`` names the test
+#: that starts the server, with its parameters: a test id of 200 kB made the environment too
+#: large to start a program (E2BIG).
+FOREIGN_ENV_PREFIXES = ("APISEC_", "DJANGO_", "COV_CORE_", "BENCH_", "PYTEST_")
 
 LISTENING = re.compile(r"(?:Listening at:|Uvicorn running on) https?://[^\s]+:(\d+) ")
 READY = re.compile(r"apisec-harness: worker (\d+) ready")
@@ -259,8 +262,8 @@ def django_env(
 ) -> dict[str, str]:
     """This process's environment for a Django subprocess of ``settings_module``, plus ``env``.
 
-    The outer run's ``APISEC_*``, ``DJANGO_*``, ``COV_CORE_*`` and ``BENCH_*`` variables are left
-    out; ``root`` (default: the working directory) is put on ``PYTHONPATH``.
+    The outer run's ``APISEC_*``, ``DJANGO_*``, ``COV_CORE_*``, ``BENCH_*`` and ``PYTEST_*``
+    variables are left out; ``root`` (default: the working directory) is put on ``PYTHONPATH``.
     """
     clean = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_ENV_PREFIXES)}
     clean["DJANGO_SETTINGS_MODULE"] = settings_module

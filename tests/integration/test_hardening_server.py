@@ -159,6 +159,7 @@ def test_disallowed_host_is_a_json_400(server: Server) -> None:
         ('{"title": "t", "body": 1e999}', "number_out_of_range"),
         ('{"title": ', "parse_error"),
     ],
+    ids=["json_too_deep", "null_character", "number_out_of_range", "parse_error"],
 )
 def test_json_limits_on_postgresql(
     server: Server, auth: dict[str, str], body: str, code: str
