@@ -134,7 +134,6 @@ def inprocess_specs(args: argparse.Namespace, database_url: str) -> dict[str, di
     env = production_env(database_url, APISEC_RATE_USER="1200/min")
     migrate(env)
     seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
-    ids = json.dumps([int(pk) for pk in seeded["notes"]])
     bare_env = {
         **env,
         "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
@@ -147,19 +146,16 @@ def inprocess_specs(args: argparse.Namespace, database_url: str) -> dict[str, di
     }
     specs = {}
     for name, (contender_env, mint) in envs.items():
-        tokens = (
-            json.loads(python({**contender_env, "BENCH_USER_IDS": ids}, mint))
-            if mint
-            else dict.fromkeys(seeded["notes"], "")
-        )
-        items = [
-            [
-                tokens[user],
-                f"/api/notes/{owned[0]}/" if args.endpoint == "owned GET" else "/api/notes/",
-            ]
-            for user, owned in seeded["notes"].items()
-        ]
-        spec = {"items": items, "count": 500, "rounds": 1, "last_note": seeded["last_note"]}
+        spec = {
+            "paths": {
+                user: f"/api/notes/{owned[0]}/" if args.endpoint == "owned GET" else "/api/notes/"
+                for user, owned in seeded["notes"].items()
+            },
+            "mint": mint,
+            "count": 500,
+            "rounds": 1,
+            "last_note": seeded["last_note"],
+        }
         if args.endpoint == "create":
             spec["body"] = CREATE_BODY
         specs[name] = {**contender_env, "BENCH_INPROCESS": json.dumps(spec)}
@@ -170,13 +166,27 @@ def inprocess_specs(args: argparse.Namespace, database_url: str) -> dict[str, di
     return specs
 
 
+def with_tokens(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with access tokens minted now (simplejwt's live 5 minutes: a valgrind run is longer)
+    and the ``items`` bench/inprocess.py requests: one ``[token, path]`` per user."""
+    spec = json.loads(env["BENCH_INPROCESS"])
+    users = list(spec["paths"])
+    tokens = (
+        json.loads(python({**env, "BENCH_USER_IDS": json.dumps([int(u) for u in users])}, mint))
+        if (mint := spec["mint"])
+        else dict.fromkeys(users, "")
+    )
+    spec["items"] = [[tokens[user], spec["paths"][user]] for user in users]
+    return {**env, "BENCH_INPROCESS": json.dumps(spec)}
+
+
 def run_once(
     args: argparse.Namespace, env: dict[str, str], database_url: str, prefix: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
     """One bench/inprocess.py run (under ``prefix``, e.g. valgrind); created notes deleted."""
     done = subprocess.run(
         [*prefix, sys.executable, str(ROOT / "bench" / "inprocess.py")],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=False,
+        env=with_tokens(env), cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode:
         sys.exit(done.stderr[-3000:])
