@@ -62,7 +62,7 @@ from bench.servers import (
 from django_apisec.testing.server import fresh_database
 
 #: Requests measured in the two valgrind runs of ``--instructions`` (their difference counts).
-INSTRUCTION_COUNTS = (20, 220)
+INSTRUCTION_COUNTS = (20, 520)
 
 
 def main() -> None:
@@ -218,8 +218,8 @@ def count_instructions(
 ) -> None:
     """Machine instructions per request of each contender (valgrind's callgrind: deterministic).
 
-    Each contender runs twice, with 20 and with 220 requests after the same warm-up; the
-    difference of the two totals over 200 requests leaves out the process's start-up.
+    Each contender runs twice, with 20 and with 520 requests after the same warm-up; the
+    difference of the two totals over 500 requests leaves out the process's start-up.
     """
     valgrind = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
     for name, run_env in specs.items():
