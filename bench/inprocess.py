@@ -1,7 +1,9 @@
-"""µs of CPU per request in one process (no HTTP, no load generator): the WSGI handler of one
-contender of bench/request_overhead.py called directly. Run by request_overhead.py --inprocess
-in a subprocess per contender (each has its own settings); with ``BENCH_PROFILE=1`` it prints a
-pyinstrument profile instead.
+"""µs per request in one process (no HTTP, no load generator): the WSGI handler of one
+contender of bench/request_overhead.py called directly; wall time (waiting on PostgreSQL and
+Redis included) and the process's CPU time (``time.process_time()``: what a CPU-bound server
+pays). Run by profile_request.py --inprocess in a subprocess per contender (each has its own
+settings); with ``BENCH_PROFILE=<file>`` it writes a cProfile of the measured requests there
+instead.
 """
 
 from __future__ import annotations
@@ -48,14 +50,17 @@ def main() -> None:
     body = spec.get("body", "").encode() or None
     items = [environ(path, token, body) for token, path in spec["items"]]
 
+    cpu: list[float] = []
+
     def call(count: int) -> float:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for n in range(count):
             env = dict(items[n % len(items)])
             if body is not None:
                 env["wsgi.input"] = io.BytesIO(body)
             response = handler(env, start_response)
             response.close()
+        cpu.append((time.process_time() - cpu_started) / count * 1e6)
         return (time.perf_counter() - started) / count * 1e6
 
     call(200)  # warm up
@@ -70,10 +75,12 @@ def main() -> None:
             os.environ["BENCH_PROFILE"],
         )
         return
+    cpu.clear()
     samples = [call(spec["count"]) for _ in range(spec["rounds"])]
     bad = [s for s in statuses if not s.startswith("2")]
     assert not bad, bad[:3]
-    print(json.dumps({"us": statistics.median(samples), "samples": samples, **counts}))
+    result = {"us": statistics.median(samples), "cpu_us": statistics.median(cpu), **counts}
+    print(json.dumps({**result, "samples": samples}))
 
 
 def count_io(

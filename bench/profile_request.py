@@ -10,10 +10,16 @@ frameworks), and writes the collapsed stacks to ``--output`` for a flame graph.
 
     .venv/bin/python bench/profile_request.py --inprocess [--endpoint list] [--rounds 7]
 
-measures instead the wall time per request of the three contenders in one process each (their
-WSGI handler called directly: no HTTP, no load generator, bench/inprocess.py), alternating
-rounds of 500 requests, and prints the medians, with the SQL queries and Redis round trips per
-request; with ``--cprofile DIR`` it writes one cProfile file per contender there instead.
+measures instead the wall time and the CPU time per request of the three contenders in one
+process each (their WSGI handler called directly: no HTTP, no load generator, bench/inprocess.py),
+alternating rounds of 500 requests, and prints the medians, with the SQL queries and Redis round
+trips per request; with ``--cprofile DIR`` it writes one cProfile file per contender there instead.
+
+    .venv/bin/python bench/profile_request.py --inprocess --instructions [--endpoint create]
+
+counts instead the machine instructions per request of each contender under valgrind's
+callgrind (``apt-get install valgrind``): slow (about a minute per contender), but the same on a
+loaded machine as on a quiet one, where the times above vary by a factor of two.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -54,6 +61,9 @@ from bench.servers import (
 )
 from django_apisec.testing.server import fresh_database
 
+#: Requests measured in the two valgrind runs of ``--instructions`` (their difference counts).
+INSTRUCTION_COUNTS = (20, 520)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,6 +76,7 @@ def main() -> None:
     parser.add_argument("--inprocess", action="store_true")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--cprofile", default="")
+    parser.add_argument("--instructions", action="store_true")
     args = parser.parse_args()
     if args.inprocess:
         inprocess(args)
@@ -105,74 +116,141 @@ def main() -> None:
 def inprocess(args: argparse.Namespace) -> None:
     """Median µs per request of each API contender, in-process, rounds alternating."""
     require_services()
-    samples: dict[str, list[float]] = {name: [] for name in CONTENDERS}
-    io_counts: dict[str, dict[str, float]] = {}
     with fresh_database(POSTGRES_URL, prefix="apisec_bench") as database_url:
-        env = production_env(database_url, APISEC_RATE_USER="1200/min")
-        migrate(env)
-        seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
-        ids = json.dumps([int(pk) for pk in seeded["notes"]])
-        bare_env = {
-            **env,
-            "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
-            "BENCH_BARE_USER": min(seeded["notes"], key=int),
-        }
-        envs = {
-            "django_apisec": (env, MINT_OURS),
-            "stock DRF": ({**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, MINT_STOCK),
-            "bare Django": (bare_env, None),
-        }
-        specs = {}
-        for name, (contender_env, mint) in envs.items():
-            tokens = (
-                json.loads(python({**contender_env, "BENCH_USER_IDS": ids}, mint))
-                if mint
-                else dict.fromkeys(seeded["notes"], "")
-            )
-            items = [
-                [
-                    tokens[user],
-                    f"/api/notes/{owned[0]}/" if args.endpoint == "owned GET" else "/api/notes/",
-                ]
+        specs = inprocess_specs(args, database_url)
+        if args.instructions:
+            count_instructions(args, specs, database_url)
+        elif args.cprofile:
+            run_inprocess(args, specs, database_url)
+            print(f"cProfile files in {args.cprofile}")
+        else:
+            samples, cpu, io_counts = run_inprocess(args, specs, database_url)
+            print(f"load average at end: {os.getloadavg()[0]:.2f}")
+            report(args.endpoint, samples, cpu, io_counts)
+
+
+def inprocess_specs(args: argparse.Namespace, database_url: str) -> dict[str, dict[str, str]]:
+    """The environment of each contender's bench/inprocess.py run (seeds the database)."""
+    env = production_env(database_url, APISEC_RATE_USER="1200/min")
+    migrate(env)
+    seeded = json.loads(python({**env, "BENCH_USERS": "100", "BENCH_NOTES": "20"}, SEED))
+    bare_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
+        "BENCH_BARE_USER": min(seeded["notes"], key=int),
+    }
+    envs = {
+        "django_apisec": (env, MINT_OURS),
+        "stock DRF": ({**env, "DJANGO_SETTINGS_MODULE": "bench.stock_settings"}, MINT_STOCK),
+        "bare Django": (bare_env, None),
+    }
+    specs = {}
+    for name, (contender_env, mint) in envs.items():
+        spec = {
+            "paths": {
+                user: f"/api/notes/{owned[0]}/" if args.endpoint == "owned GET" else "/api/notes/"
                 for user, owned in seeded["notes"].items()
-            ]
-            spec = {"items": items, "count": 500, "rounds": 1}
-            if args.endpoint == "create":
-                spec["body"] = CREATE_BODY
-            specs[name] = {**contender_env, "BENCH_INPROCESS": json.dumps(spec)}
-            if args.cprofile:
-                specs[name]["BENCH_PROFILE"] = str(
-                    Path(args.cprofile) / f"{name.replace(' ', '_')}.prof"
-                )
-        rounds = 1 if args.cprofile else args.rounds
-        for _ in range(rounds):
-            for name, run_env in specs.items():
-                done = subprocess.run(
-                    [sys.executable, str(ROOT / "bench" / "inprocess.py")],
-                    env=run_env, cwd=ROOT, capture_output=True, text=True, check=False,
-                )  # fmt: skip
-                if done.returncode:
-                    sys.exit(f"{name}: {done.stderr[-3000:]}")
-                if not args.cprofile:
-                    result = json.loads(done.stdout)
-                    samples[name].append(result["us"])
-                    io_counts[name] = {k: result[k] for k in ("queries", "redis_commands")}
-                if args.endpoint == "create":
-                    delete_created(database_url, seeded["last_note"])
-    if args.cprofile:
-        print(f"cProfile files in {args.cprofile}")
-        return
-    stock = statistics.median(samples["stock DRF"])
-    bare = statistics.median(samples["bare Django"])
-    print(f"load average at end: {os.getloadavg()[0]:.2f}")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        print(
-            f"{args.endpoint:10s} {name:14s} {median:7.0f} µs/request "
-            f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's speed, "
-            f"{bare / median:4.2f}x bare's; {io_counts[name]['queries']:.2f} SQL queries and "
-            f"{io_counts[name]['redis_commands']:.2f} Redis round trips per request"
-        )
+            },
+            "mint": mint,
+            "count": 500,
+            "rounds": 1,
+            "last_note": seeded["last_note"],
+        }
+        if args.endpoint == "create":
+            spec["body"] = CREATE_BODY
+        specs[name] = {**contender_env, "BENCH_INPROCESS": json.dumps(spec)}
+        if args.cprofile:
+            specs[name]["BENCH_PROFILE"] = str(
+                Path(args.cprofile) / f"{name.replace(' ', '_')}.prof"
+            )
+    return specs
+
+
+def with_tokens(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with access tokens minted now (simplejwt's live 5 minutes: a valgrind run is longer)
+    and the ``items`` bench/inprocess.py requests: one ``[token, path]`` per user."""
+    spec = json.loads(env["BENCH_INPROCESS"])
+    users = list(spec["paths"])
+    tokens = (
+        json.loads(python({**env, "BENCH_USER_IDS": json.dumps([int(u) for u in users])}, mint))
+        if (mint := spec["mint"])
+        else dict.fromkeys(users, "")
+    )
+    spec["items"] = [[tokens[user], spec["paths"][user]] for user in users]
+    return {**env, "BENCH_INPROCESS": json.dumps(spec)}
+
+
+def run_once(
+    args: argparse.Namespace, env: dict[str, str], database_url: str, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """One bench/inprocess.py run (under ``prefix``, e.g. valgrind); created notes deleted."""
+    done = subprocess.run(
+        [*prefix, sys.executable, str(ROOT / "bench" / "inprocess.py")],
+        env=with_tokens(env), cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    if args.endpoint == "create":
+        delete_created(database_url, json.loads(env["BENCH_INPROCESS"])["last_note"])
+    return done
+
+
+def run_inprocess(
+    args: argparse.Namespace, specs: dict[str, dict[str, str]], database_url: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, dict[str, float]]]:
+    """Alternating rounds: wall µs, CPU µs and I/O counts per request of each contender."""
+    samples: dict[str, list[float]] = {name: [] for name in specs}
+    cpu: dict[str, list[float]] = {name: [] for name in specs}
+    io_counts: dict[str, dict[str, float]] = {}
+    for _ in range(1 if args.cprofile else args.rounds):
+        for name, run_env in specs.items():
+            done = run_once(args, run_env, database_url)
+            if not args.cprofile:
+                result = json.loads(done.stdout)
+                samples[name].append(result["us"])
+                cpu[name].append(result["cpu_us"])
+                io_counts[name] = {k: result[k] for k in ("queries", "redis_commands")}
+    return samples, cpu, io_counts
+
+
+def count_instructions(
+    args: argparse.Namespace, specs: dict[str, dict[str, str]], database_url: str
+) -> None:
+    """Machine instructions per request of each contender (valgrind's callgrind: deterministic).
+
+    Each contender runs twice, with 20 and with 520 requests after the same warm-up; the
+    difference of the two totals over 500 requests leaves out the process's start-up.
+    """
+    valgrind = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+    for name, run_env in specs.items():
+        totals = []
+        for count in INSTRUCTION_COUNTS:
+            spec = {**json.loads(run_env["BENCH_INPROCESS"]), "count": count}
+            env = {**run_env, "BENCH_INPROCESS": json.dumps(spec)}
+            stderr = run_once(args, env, database_url, valgrind).stderr
+            totals.append(int(re.findall(r"Collected : (\d+)", stderr)[-1]))
+        per_request = (totals[1] - totals[0]) / (INSTRUCTION_COUNTS[1] - INSTRUCTION_COUNTS[0])
+        print(f"{args.endpoint:10s} {name:14s} {per_request / 1e6:6.2f} M instructions/request")
+
+
+def report(
+    endpoint: str,
+    samples: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    io_counts: dict[str, dict[str, float]],
+) -> None:
+    """Print the medians, their ranges and the ratios to stock and bare."""
+    for label, measured in (("wall", samples), ("CPU", cpu)):
+        stock = statistics.median(measured["stock DRF"])
+        bare = statistics.median(measured["bare Django"])
+        for name, values in measured.items():
+            median = statistics.median(values)
+            print(
+                f"{endpoint:10s} {name:14s} {label:4s} {median:7.0f} µs/request "
+                f"(range {min(values):.0f}-{max(values):.0f}), {stock / median:4.2f}x stock's "
+                f"speed, {bare / median:4.2f}x bare's; {io_counts[name]['queries']:.2f} SQL "
+                f"queries and {io_counts[name]['redis_commands']:.2f} Redis round trips per request"
+            )
 
 
 def summarize(collapsed: Path, match: str, top: int) -> None:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendExpiredToken, TokenError
 
 from django_apisec.conf import apisec_settings
 from django_apisec.jwt.tokens import (
@@ -194,3 +194,64 @@ def test_token_accessors():
 def test_token_family_str():
     family = TokenFamily(current_jti="x")
     assert str(family) == str(family.id)
+
+
+def count_pyjwt_decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    calls: list[object] = []
+    real = jwt.decode
+
+    def counting(token: object, *args: Any, **kwargs: Any) -> Any:
+        calls.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return calls
+
+
+def test_a_verified_token_is_not_parsed_again(monkeypatch):
+    token = access_token()
+    decodes = count_pyjwt_decodes(monkeypatch)
+    first, second = SessionAccessToken(token), SessionAccessToken(token)
+    assert decodes == [token]
+    assert first.payload == second.payload
+    # Each token gets its own claims: changing one never reaches the next request's.
+    first.payload["user_id"] = "2"
+    assert SessionAccessToken(token).user_id == "1"
+
+
+def test_a_remembered_token_still_expires(monkeypatch):
+    token = access_token()
+    exp = SessionAccessToken(token)["exp"]
+    monkeypatch.setattr("django_apisec.jwt.tokens.time.time", lambda: exp + 1)
+    with pytest.raises(TokenBackendExpiredToken):
+        token_backend().decode(token)
+
+
+def test_a_remembered_token_expires_after_the_leeway(monkeypatch):
+    with jwt_config(LEEWAY=30):
+        token = access_token()
+        exp = SessionAccessToken(token)["exp"]
+        monkeypatch.setattr("django_apisec.jwt.tokens.time.time", lambda: exp + 29)
+        assert token_backend().decode(token)["exp"] == exp
+        monkeypatch.setattr("django_apisec.jwt.tokens.time.time", lambda: exp + 30)
+        with pytest.raises(TokenBackendExpiredToken):
+            token_backend().decode(token)
+
+
+def test_a_refused_token_is_never_remembered(monkeypatch):
+    claims = jwt.decode(access_token(), options={"verify_signature": False})
+    kid = key_id(settings.SIMPLE_JWT["SIGNING_KEY"])
+    forged = jwt.encode(claims, OLD_KEY, algorithm="HS256", headers={"kid": kid})
+    decodes = count_pyjwt_decodes(monkeypatch)
+    for _ in range(2):
+        with pytest.raises(TokenError):
+            SessionAccessToken(forged)
+    assert decodes == [forged, forged]
+
+
+def test_a_changed_key_forgets_the_tokens_verified_with_the_old_one():
+    with jwt_config(SIGNING_KEY=OLD_KEY):
+        token = access_token()
+        SessionAccessToken(token)
+    with jwt_config(SIGNING_KEY=NEW_KEY), pytest.raises(TokenError):
+        SessionAccessToken(token)

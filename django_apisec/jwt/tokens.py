@@ -14,12 +14,18 @@ What the strict backend adds to simplejwt's:
 simplejwt reads its settings once, at import (``AccessToken.lifetime``, ``state.token_backend``);
 here every value is read at call time and the one expensive derived object, the backend with its
 parsed keys, is cached until a setting changes.
+
+The backend remembers the claims of the last :data:`VERIFIED_TOKENS` tokens it verified (the exact
+token text is the key; failures are never remembered), so a client's next request with the same
+access token skips PyJWT's parse and signature check. Expiry is checked on every use, and a new
+backend (after a key or claim setting changes) starts with nothing remembered.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import uuid4
 
@@ -37,7 +43,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import datetime_to_epoch
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime, timedelta
 
 #: Header parameters that let a token choose or describe its own key; never accepted.
@@ -55,6 +61,9 @@ JTI_CLAIM = "jti"
 #: Used when ``SIMPLE_JWT["ISSUER"]`` / ``["AUDIENCE"]`` are not set, so both are always checked.
 DEFAULT_ISSUER = "django_apisec"
 DEFAULT_AUDIENCE = "django_apisec"
+#: How many verified tokens a backend remembers (about 1 KiB each): the access tokens of the
+#: clients a process serves within a few minutes.
+VERIFIED_TOKENS = 4096
 #: The settings that the cached backend is built from.
 BACKEND_SETTINGS = frozenset({"SIMPLE_JWT", "APISEC_JWT_PREVIOUS_KEYS", "SECRET_KEY"})
 
@@ -115,6 +124,10 @@ class StrictTokenBackend(TokenBackend):
                 message = f"A configured {algorithm} key is too short: {too_short}"
                 raise ImproperlyConfigured(message)
         self.verifying_keys: Mapping[str, Any] = keys
+        # Only successes are remembered (lru_cache keeps no exception), never shared between keys.
+        self.verified_claims: Callable[[Any], dict[str, Any]] = functools.lru_cache(
+            maxsize=VERIFIED_TOKENS
+        )(self.verify_token)
 
     def encode(self, payload: dict[str, Any]) -> str:
         """Sign ``payload`` with the current key, adding ``iss``, ``aud`` and the ``kid`` header."""
@@ -131,8 +144,17 @@ class StrictTokenBackend(TokenBackend):
         """Verify ``token`` and return its claims; always verifies, whatever ``verify`` says.
 
         Raises ``TokenBackendExpiredToken`` for an expired token and ``TokenBackendError`` for
-        anything else wrong with it.
+        anything else wrong with it. A token verified before by this backend is not parsed again;
+        only its expiry is checked.
         """
+        claims = self.verified_claims(token)
+        # PyJWT verified that "exp" is a number (it accepts numeric text, as int() does).
+        if int(claims["exp"]) <= time.time() - self.get_leeway().total_seconds():
+            raise TokenBackendExpiredToken("Token is expired")
+        return dict(claims)
+
+    def verify_token(self, token: Any) -> dict[str, Any]:
+        """Parse and verify ``token`` with PyJWT: the key its ``kid`` names, every claim checked."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
