@@ -14,9 +14,10 @@ TLS-terminating proxy: 127.0.0.1 is the configured trusted proxy and every reque
 ``X-Forwarded-Proto: https``.
 
 Every server-backed suite runs once per deployment shape (the module-scoped ``shape`` fixture,
-:data:`SHAPES`): gunicorn's own workers serving ``testproject.wsgi`` and gunicorn with uvicorn
-workers serving ``testproject.asgi``. Pytest groups a module's tests by shape, so each module
-starts one server per shape.
+:data:`SHAPES`): gunicorn's own workers serving ``testproject.wsgi``, gunicorn with uvicorn
+workers serving ``testproject.asgi``, and uvicorn alone (``uvicorn --workers N``) serving
+``testproject.asgi``. Pytest groups a module's tests by shape, so each module starts one server
+per shape.
 """
 
 from __future__ import annotations
@@ -53,13 +54,13 @@ PROXY = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
 # As the clients of the cookie endpoints send them: JSON, through the TLS-terminating proxy.
 JSON_PROXY = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
 #: The deployment shapes every server-backed suite runs on (keys of
-#: ``django_apisec.testing.server.SHAPES``); ``uvicorn`` alone runs the production-stack suite.
-SHAPES = ("wsgi", "asgi")
+#: ``django_apisec.testing.server.SHAPES``).
+SHAPES = ("wsgi", "asgi", "uvicorn")
 
 
 @pytest.fixture(scope="module", params=SHAPES)
 def shape(request: pytest.FixtureRequest) -> str:
-    """The deployment shape of this module's server: ``wsgi`` or ``asgi``."""
+    """The deployment shape of this module's server: ``wsgi``, ``asgi`` or ``uvicorn``."""
     return str(request.param)
 
 

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.integration
 ONE_YEAR = 365 * 24 * 3600
 
 
-@pytest.fixture(scope="module", params=["wsgi", "asgi", "uvicorn"])
-def shape(request: pytest.FixtureRequest) -> str:
-    """Every shape the harness serves, uvicorn alone included (cheap here: one database)."""
-    return str(request.param)
-
-
 def test_check_deploy_passes_in_production(manage: Manage) -> None:
     result = manage("check", "--deploy", check=False)
 
