@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SETTINGS = "testproject.settings"
+RAISED_RATES = {"APISEC_RATE_ANON": "100000/min", "APISEC_RATE_USER": "100000/min"}
 
 
 def node_modules() -> None:
@@ -82,14 +83,16 @@ def deployment(
 
     The browser modules' Redis database is emptied first; ``create_users`` is Python run by
     ``manage.py shell`` before the server starts; ``serve_options`` go to
-    :func:`~django_apisec.testing.server.serve` (workers, worker class, threads).
+    :func:`~django_apisec.testing.server.serve` (workers, worker class, threads). The anonymous
+    and user rates are raised unless ``env_overrides`` set them: a page's requests are the test,
+    not the throttle.
     """
     with tempfile.TemporaryDirectory(prefix="apisec-browser-") as directory:
         database = Path(directory) / "db.sqlite3"
         shutil.copyfile(template, database)
         redis = redis_url("browser")
         redis_lib.Redis.from_url(redis).flushdb()
-        env = production_env(f"sqlite:///{database}", redis, **env_overrides)
+        env = production_env(f"sqlite:///{database}", redis, **{**RAISED_RATES, **env_overrides})
         django_admin(django_env(SETTINGS, env, root=ROOT), "shell", "-c", create_users, root=ROOT)
         with serve(SETTINGS, env=env, tls=True, root=ROOT, **serve_options) as server:
             yield server

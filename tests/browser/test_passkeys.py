@@ -39,8 +39,6 @@ def seen(node: str, migrated_sqlite: Path) -> dict[str, Any]:
         APISEC_WEBAUTHN_RP_ID=RP_ID,
         APISEC_WEBAUTHN_ORIGINS=FRONT_END,
         APISEC_TRUSTED_PROXIES="",
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
     ) as server:
         config = {
             "api": f"https://localhost:{server.port}",

@@ -41,8 +41,6 @@ def seen(node: str, migrated_sqlite: Path) -> dict[str, Any]:
         {"workers": 1, "worker_class": "gthread", "threads": 8},
         CORS_ALLOWED_ORIGINS=SPA,
         APISEC_TRUSTED_PROXIES="",
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
     ) as server:
         config = {
             "api": f"https://localhost:{server.port}",
