@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/login_flood.py [--clients 200] [--logins 3] [--readers 4]
         [--accounts 50] [--baseline 10] [--workers 4] [--threads 8] [--rounds 1]
-        [--variants ours before]
+        [--variants ours before split split-nice] [--login-workers 2]
 
 The testproject in production (PostgreSQL, Redis db 10) served by the one harness
 (``django_apisec.testing.server.serve``) with gunicorn gthread workers (4 x 8 threads, and
@@ -25,12 +25,18 @@ Variants (each on its own server, alternating over ``--rounds``):
   slots per process (automatic: CPUs / ``WEB_CONCURRENCY``), a 500 ms wait for a slot, and the
   lockout's wait for a reservation;
 * ``before``: the previous behaviour: Django's Argon2PasswordHasher (100 MiB, t=2, p=8), no bound
-  on concurrent hashes (``APISEC_HASHING_SLOTS=1024``), no wait for a lockout reservation.
+  on concurrent hashes (``APISEC_HASHING_SLOTS=1024``), no wait for a lockout reservation;
+* ``split``: ``ours`` with the logins sent to a pool of their own (``--login-workers`` gthread
+  workers of ``--threads`` threads, the same code and settings), as a reverse proxy routing
+  ``/api/auth/`` to its own upstream would; the reads go to the ``--workers`` of the main pool;
+* ``split-nice``: ``split`` with every thread of the login pool at nice 10 (``nice -n 10
+  gunicorn ...`` for that pool), so that its CPU is what the main pool leaves.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import statistics
@@ -62,7 +68,14 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         "before: Django Argon2 100 MiB/t=2/p=8, no slot bound, no wait",
         {"BENCH_ARGON2": "django", "APISEC_HASHING_SLOTS": "1024", "APISEC_LOCKOUT_WAIT": "0"},
     ),
+    "split": ("split: ours, logins served by a pool of their own", {"BENCH_ARGON2": "owasp"}),
+    "split-nice": (
+        "split-nice: ours, logins served by a pool of their own at nice 10",
+        {"BENCH_ARGON2": "owasp"},
+    ),
 }
+#: Variants whose logins go to a pool of their own, and that pool's nice value.
+LOGIN_POOLS = {"split": 0, "split-nice": 10}
 
 
 @dataclass
@@ -149,7 +162,18 @@ def read_notes(server: Server, token: str, stop: Any, results: Any) -> None:
     results.put(samples)
 
 
-def flood_once(server: Server, args: argparse.Namespace) -> dict[str, Any]:
+def renice(pids: list[int], niceness: int) -> None:
+    """Set every thread of ``pids`` to ``niceness`` (Linux: the nice value is per thread, and
+    threads started later inherit their creator's)."""
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+
+
+def flood_once(
+    server: Server, args: argparse.Namespace, login_server: Server | None = None
+) -> dict[str, Any]:
+    login_server = login_server or server
     token = reader_token(server)
     # The readers run in processes of their own: as threads beside the 200 flood clients they
     # would wait for this process's GIL, and that wait would be counted as the server's latency.
@@ -168,10 +192,10 @@ def flood_once(server: Server, args: argparse.Namespace) -> dict[str, Any]:
                 {"username": account, "password": "wrong password"},
                 {"username": f"ghost{index}", "password": "wrong password"},
             ][kind]
-            samples.append(timed(server, "POST", LOGIN, body, headers))
+            samples.append(timed(login_server, "POST", LOGIN, body, headers))
         return samples
 
-    memory = Memory(list(server.workers))
+    memory = Memory(sorted({*server.workers, *login_server.workers}))
     sampler = threading.Thread(target=memory.run)
     sampler.start()
     readers = [
@@ -206,6 +230,13 @@ def flood_once(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         "read_p99_before_ms": percentile(before, 0.99) * 1000,
         "read_p50_during_ms": percentile(during, 0.5) * 1000,
         "read_p99_during_ms": percentile(during, 0.99) * 1000,
+        "slowest_reads_during": [
+            f"{s.seconds * 1000:.0f} ms at +{s.started - flood_start:.2f} s"
+            for s in sorted(
+                (s for s in reads if flood_start <= s.started < flood_end),
+                key=lambda s: -s.seconds,
+            )[:3]
+        ],
         "reads_before": len(before),
         "reads_during": len(during),
         "read_errors": sum(1 for s in reads if s.status != 200),
@@ -249,8 +280,13 @@ def main() -> None:
     parser.add_argument("--baseline", type=float, default=10.0, help="seconds before the flood")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--login-workers", type=int, default=2, help="workers of the split variants' login pool"
+    )
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument(
+        "--variants", nargs="+", choices=VARIANTS, default=["ours", "before"]
+    )
     args = parser.parse_args()
 
     import redis
@@ -281,8 +317,18 @@ def main() -> None:
                 env = {**base, **VARIANTS[variant][1]}
                 redis.Redis.from_url(REDIS_URL).flushdb()  # lockout and throttle counters
                 create_users(env, args.accounts)
-                with serve(env, args.workers, threads=args.threads) as server:
-                    results.setdefault(variant, []).append(flood_once(server, args))
+                with contextlib.ExitStack() as stack:
+                    server = stack.enter_context(serve(env, args.workers, threads=args.threads))
+                    login_server = None
+                    if variant in LOGIN_POOLS:
+                        login_env = {**env, "WEB_CONCURRENCY": str(args.login_workers)}
+                        login_server = stack.enter_context(
+                            serve(login_env, args.login_workers, threads=args.threads)
+                        )
+                        renice(login_server.workers, LOGIN_POOLS[variant])
+                    results.setdefault(variant, []).append(
+                        flood_once(server, args, login_server)
+                    )
                 print(f"{variant}: {results[variant][-1]}", flush=True)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for variant, runs in results.items():
