@@ -284,9 +284,7 @@ def main() -> None:
         "--login-workers", type=int, default=2, help="workers of the split variants' login pool"
     )
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument(
-        "--variants", nargs="+", choices=VARIANTS, default=["ours", "before"]
-    )
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=["ours", "before"])
     args = parser.parse_args()
 
     import redis
@@ -326,9 +324,7 @@ def main() -> None:
                             serve(login_env, args.login_workers, threads=args.threads)
                         )
                         renice(login_server.workers, LOGIN_POOLS[variant])
-                    results.setdefault(variant, []).append(
-                        flood_once(server, args, login_server)
-                    )
+                    results.setdefault(variant, []).append(flood_once(server, args, login_server))
                 print(f"{variant}: {results[variant][-1]}", flush=True)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for variant, runs in results.items():

@@ -27,11 +27,18 @@ every list sees the same data). Contenders alternate, and their order rotates ev
 user rate of both throttled contenders is the testproject's ``1200/min`` per user (``--rate``);
 the run fails if any response is not 2xx, so nobody was throttled. Prints the medians over the
 rounds of req/s, p50 and p99 latency, and the ratios.
+
+``--pin`` gives the servers a CPU of their own (Linux): every thread of every contender's
+gunicorn on CPU 0, and wrk, PostgreSQL and Redis (each of their processes, found by name) on the
+others; the services' affinity is put back at the end. With the server alone on its core, its
+requests/s is bound by the CPU it spends per request, which is what the contenders differ in,
+instead of by what the load generator and the services leave it on shared cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -183,12 +190,64 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
+#: CPUs of the load generator and the services under ``--pin`` (empty: no pinning).
+OTHER_CPUS: set[int] = set()
+
+
+def tasks(pid: int) -> list[int]:
+    """Every thread id of process ``pid`` (none when it is gone)."""
+    try:
+        return [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return []
+
+
+def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
+    """Move every thread of ``pids`` to ``cpus``; their previous affinities."""
+    previous = {}
+    for pid in pids:
+        for task in tasks(pid):
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
+                previous[task] = os.sched_getaffinity(task)
+                os.sched_setaffinity(task, cpus)
+    return previous
+
+
+def service_pids(*names: str) -> list[int]:
+    """The processes whose command name is one of ``names`` (PostgreSQL's, Redis's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if command in names:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(server: Server) -> float:
+    """User + system CPU seconds spent so far by ``server``'s master and workers (``/proc``)."""
+    total = 0
+    for pid in (server.pid, *server.workers):
+        with contextlib.suppress(OSError):
+            # After the command name in parentheses: fields 14 and 15 are utime and stime.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(
     server: Server, script: Path, duration: float, connections: int, threads: int
 ) -> dict[str, float]:
-    """One wrk run against ``server``."""
+    """One wrk run against ``server`` (on :data:`OTHER_CPUS` under ``--pin``), with the
+    server's CPU time per request (µs, its processes' user + system time over the run)."""
+    cpu_before = cpu_seconds(server)
+    taskset = ["taskset", "-c", ",".join(map(str, sorted(OTHER_CPUS)))] if OTHER_CPUS else []
     done = subprocess.run(
         [
+            *taskset,
             "wrk",
             "--latency",
             "-t",
@@ -206,7 +265,13 @@ def run_wrk(
         timeout=duration + 60,
         check=True,
     )
-    return parse_wrk(done.stdout)
+    result = parse_wrk(done.stdout)
+    result["cpu_us"] = (cpu_seconds(server) - cpu_before) / max(result["requests"], 1) * 1e6
+    return result
+
+
+def _alive(affinities: dict[int, set[int]]) -> list[tuple[int, set[int]]]:
+    return [(task, was) for task, was in affinities.items() if Path(f"/proc/{task}").exists()]
 
 
 def delete_created(database_url: str, last_note: int) -> None:
@@ -265,6 +330,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--notes", type=int, default=20, help="notes per user")
     parser.add_argument("--rate", default="1200/min", help="the user throttle rate of both")
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers on CPU 0; wrk, PostgreSQL and Redis on the other CPUs (Linux)",
+    )
     args = parser.parse_args()
     if args.worker_class != "gthread":
         args.threads = 1
@@ -285,7 +355,8 @@ def main() -> None:
         f"{args.workers} {args.worker_class} workers{threads} each, "
         f"wrk -t{args.wrk_threads} -c{args.connections} "
         f"-d{args.duration:g}s, {args.rounds} rounds, {args.users} users x {args.notes} notes, "
-        f"user rate {args.rate}; load average at start: {os.getloadavg()[0]:.2f}",
+        f"user rate {args.rate}{', servers pinned to CPU 0' if args.pin else ''}; "
+        f"load average at start: {os.getloadavg()[0]:.2f}",
         flush=True,
     )
     samples: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -322,6 +393,17 @@ def main() -> None:
             )
             for name, env in zip(CONTENDERS, (ours_env, stock_env, bare_env), strict=True)
         }
+        if args.pin:
+            cpus = os.sched_getaffinity(0)
+            if len(cpus) < 2:
+                sys.exit("--pin needs at least 2 CPUs")
+            OTHER_CPUS.update(cpus - {min(cpus)})
+            for server in servers.values():
+                pin([server.pid, *server.workers], {min(cpus)})
+            restore = pin(service_pids("postgres", "redis-server"), OTHER_CPUS)
+            stack.callback(
+                lambda: [os.sched_setaffinity(task, was) for task, was in _alive(restore)]
+            )
 
         def mint() -> dict[str, dict[str, str]]:
             return {
@@ -378,17 +460,18 @@ def main() -> None:
 
 
 def report(samples: dict[tuple[str, str], list[dict[str, Any]]], endpoints: list[str]) -> None:
-    """Medians over the rounds, and the ratios of req/s."""
+    """Medians over the rounds, the ratios of req/s, and the server's CPU per request (its
+    ratio to ours: how many more requests the same CPU serves)."""
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
     print(
         f"{'endpoint':10s} {'contender':14s} {'req/s':>7s} {'range':>11s} {'p50 ms':>7s} "
-        f"{'p99 ms':>7s} {'vs stock':>8s} {'vs bare':>8s}"
+        f"{'p99 ms':>7s} {'vs stock':>8s} {'vs bare':>8s} {'CPU µs/req':>10s} {'vs ours':>8s}"
     )
     for endpoint in endpoints:
         medians = {
             name: {
                 key: statistics.median(r[key] for r in samples[endpoint, name])
-                for key in ("rps", "p50", "p99")
+                for key in ("rps", "p50", "p99", "cpu_us")
             }
             for name in CONTENDERS
         }
@@ -400,7 +483,9 @@ def report(samples: dict[tuple[str, str], list[dict[str, Any]]], endpoints: list
                 f"{min(rates):5.0f}-{max(rates):<5.0f} "
                 f"{median['p50']:7.2f} {median['p99']:7.2f} "
                 f"{median['rps'] / medians['stock DRF']['rps']:7.2f}x "
-                f"{median['rps'] / medians['bare Django']['rps']:7.2f}x"
+                f"{median['rps'] / medians['bare Django']['rps']:7.2f}x "
+                f"{median['cpu_us']:10.0f} "
+                f"{median['cpu_us'] / medians['django_apisec']['cpu_us']:7.2f}x"
             )
 
 
