@@ -3,6 +3,7 @@
     .venv/bin/python bench/login_flood.py [--clients 200] [--logins 3] [--readers 4]
         [--accounts 50] [--baseline 10] [--workers 4] [--threads 8] [--rounds 1]
         [--variants ours before split split-nice] [--login-workers 2]
+        [--login-threads 8] [--client-nice 0]
 
 The testproject in production (PostgreSQL, Redis db 10) served by the one harness
 (``django_apisec.testing.server.serve``) with gunicorn gthread workers (4 x 8 threads, and
@@ -28,7 +29,8 @@ Variants (each on its own server, alternating over ``--rounds``):
   on concurrent hashes (``APISEC_HASHING_SLOTS=1024``), no wait for a lockout reservation;
 * ``split``: ``ours`` with the logins sent to a pool of their own (``--login-workers`` gthread
   workers of ``--threads`` threads, the same code and settings), as a reverse proxy routing
-  ``/api/auth/`` to its own upstream would; the reads go to the ``--workers`` of the main pool;
+  ``/api/auth/`` to its own upstream would; the reads go to the ``--workers`` of the main pool
+  (``--login-threads`` threads per login worker: default ``--threads``);
 * ``split-nice``: ``split`` with every thread of the login pool at nice 10 (``nice -n 10
   gunicorn ...`` for that pool), so that its CPU is what the main pool leaves.
 """
@@ -182,6 +184,8 @@ def flood_once(
     results = processes.Queue()
 
     def client(index: int) -> list[Sample]:
+        if args.client_nice:  # Linux: this thread only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), args.client_nice)
         samples = []
         headers = {"X-Forwarded-For": address(index)}
         for attempt in range(args.logins):
@@ -281,7 +285,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="nice value of the flood's client threads (the attacker's CPU is not the server's)",
+    )
+    parser.add_argument(
         "--login-workers", type=int, default=2, help="workers of the split variants' login pool"
+    )
+    parser.add_argument(
+        "--login-threads", type=int, default=None, help="their threads (default: --threads)"
     )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=["ours", "before"])
@@ -321,7 +334,11 @@ def main() -> None:
                     if variant in LOGIN_POOLS:
                         login_env = {**env, "WEB_CONCURRENCY": str(args.login_workers)}
                         login_server = stack.enter_context(
-                            serve(login_env, args.login_workers, threads=args.threads)
+                            serve(
+                                login_env,
+                                args.login_workers,
+                                threads=args.login_threads or args.threads,
+                            )
                         )
                         renice(login_server.workers, LOGIN_POOLS[variant])
                     results.setdefault(variant, []).append(flood_once(server, args, login_server))
