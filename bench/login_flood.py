@@ -16,9 +16,10 @@ login is answered; each runs in a process of its own, so that the flood clients'
 hold up their clock (this process's GIL).
 
 Reported per variant: the note reads' p50/p99 before and during the flood (and their ratio), the
-logins' statuses and p50, every 5xx (a 503 ``login_busy`` is counted apart: it is the designed
-answer of a full process), and the workers' resident memory (``VmRSS`` of each worker, sampled
-every 100 ms): the sum before the flood, its peak during the flood, and the rise.
+three slowest reads of the flood and when they started, the logins' statuses and p50, every 5xx
+(a 503 ``login_busy`` is counted apart: it is the designed answer of a full process), and the
+workers' resident memory (``VmRSS`` of each worker, sampled every 100 ms): the sum before the
+flood, its peak during the flood, and the rise.
 
 Variants (each on its own server, alternating over ``--rounds``):
 
@@ -28,11 +29,14 @@ Variants (each on its own server, alternating over ``--rounds``):
 * ``before``: the previous behaviour: Django's Argon2PasswordHasher (100 MiB, t=2, p=8), no bound
   on concurrent hashes (``APISEC_HASHING_SLOTS=1024``), no wait for a lockout reservation;
 * ``split``: ``ours`` with the logins sent to a pool of their own (``--login-workers`` gthread
-  workers of ``--threads`` threads, the same code and settings), as a reverse proxy routing
-  ``/api/auth/`` to its own upstream would; the reads go to the ``--workers`` of the main pool
+  workers, the same code and settings), as a reverse proxy routing the login endpoint to its
+  own upstream would (docs/deployment.rst); the reads go to the ``--workers`` of the main pool
   (``--login-threads`` threads per login worker: default ``--threads``);
 * ``split-nice``: ``split`` with every thread of the login pool at nice 10 (``nice -n 10
   gunicorn ...`` for that pool), so that its CPU is what the main pool leaves.
+
+``--client-nice N`` runs the flood's client threads at nice N (Linux), so that the attacker's
+CPU, which shares this machine, weighs less against the server's.
 """
 
 from __future__ import annotations

@@ -213,6 +213,13 @@ def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
     return previous
 
 
+def restore(affinities: dict[int, set[int]]) -> None:
+    """Give the threads that :func:`pin` moved their affinity back (those still running)."""
+    for task, previous in affinities.items():
+        with contextlib.suppress(OSError):  # the thread ended meanwhile
+            os.sched_setaffinity(task, previous)
+
+
 def service_pids(*names: str) -> list[int]:
     """The processes whose command name is one of ``names`` (PostgreSQL's, Redis's)."""
     found = []
@@ -268,10 +275,6 @@ def run_wrk(
     result = parse_wrk(done.stdout)
     result["cpu_us"] = (cpu_seconds(server) - cpu_before) / max(result["requests"], 1) * 1e6
     return result
-
-
-def _alive(affinities: dict[int, set[int]]) -> list[tuple[int, set[int]]]:
-    return [(task, was) for task, was in affinities.items() if Path(f"/proc/{task}").exists()]
 
 
 def delete_created(database_url: str, last_note: int) -> None:
@@ -400,10 +403,7 @@ def main() -> None:
             OTHER_CPUS.update(cpus - {min(cpus)})
             for server in servers.values():
                 pin([server.pid, *server.workers], {min(cpus)})
-            restore = pin(service_pids("postgres", "redis-server"), OTHER_CPUS)
-            stack.callback(
-                lambda: [os.sched_setaffinity(task, was) for task, was in _alive(restore)]
-            )
+            stack.callback(restore, pin(service_pids("postgres", "redis-server"), OTHER_CPUS))
 
         def mint() -> dict[str, dict[str, str]]:
             return {
