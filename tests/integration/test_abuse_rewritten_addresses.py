@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.integration.abuse_server import AbuseServer, abuse_server
+from tests.integration.support import UNTHROTTLED
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,9 +36,7 @@ def server(shape: str, template_database: str) -> Iterator[AbuseServer]:
         template=template_database,
         workers=2,
         server_args=("--forwarded-allow-ips", "127.0.0.1"),
-        APISEC_RATE_LOGIN_IP=f"{LIMIT}/hour",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
-        APISEC_RATE_ANON="100000/min",
+        **(UNTHROTTLED | {"APISEC_RATE_LOGIN_IP": f"{LIMIT}/hour"}),
         APISEC_LOCKOUT_THRESHOLD="1000",
     ) as running:
         yield running

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from django_apisec.testing.server import postgres_url
-from tests.integration.support import log_in
+from tests.integration.support import UNTHROTTLED, log_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -36,12 +36,6 @@ PASSWORD = "database shapes passphrase 42"
 WORKERS = 2
 POOL_SIZE = 4
 BURST = 32
-RATES = {
-    "APISEC_RATE_ANON": "100000/min",
-    "APISEC_RATE_USER": "100000/min",
-    "APISEC_RATE_LOGIN_IP": "100000/min",
-    "APISEC_RATE_LOGIN_ACCOUNT": "100000/min",
-}
 UNAVAILABLE = {
     "detail": "Service temporarily unavailable, try again later.",
     "code": "service_unavailable",
@@ -55,7 +49,7 @@ def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Se
         users=("alice",),
         password=PASSWORD,
         DATABASE_POOL_MAX_SIZE=str(POOL_SIZE),
-        **RATES,
+        **UNTHROTTLED,
     ) as running:
         yield running
 
@@ -110,7 +104,7 @@ def test_a_database_that_cannot_serve_is_a_503(
     # connection, the pool gives up after DATABASE_POOL_TIMEOUT.
     missing = urlunsplit(urlsplit(postgres_url())._replace(path="/apisec_no_such_database"))
     with deploy(
-        "database_shapes", DATABASE_URL=missing, DATABASE_POOL_TIMEOUT="1", **RATES
+        "database_shapes", DATABASE_URL=missing, DATABASE_POOL_TIMEOUT="1", **UNTHROTTLED
     ) as down:
         assert down.request("GET", "/api/health/").status == 200  # needs no database
         answers = [

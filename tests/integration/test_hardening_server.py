@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.hostile_input import HOSTILE_URLS, WRONG_TYPES
-from tests.integration.support import log_in
+from tests.integration.support import UNTHROTTLED, log_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -52,10 +52,7 @@ def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Se
         password=PASSWORD,
         headers=PROXY,
         # Fuzzing sends thousands of requests: throttles must not hide the answers.
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
-        APISEC_RATE_LOGIN_IP="100000/min",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        **UNTHROTTLED,
     ) as running:
         yield running
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.abuse_server import AbuseServer, abuse_server
+from tests.integration.support import UNTHROTTLED
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,10 +30,7 @@ CONCURRENCY = 40
 def server() -> Iterator[AbuseServer]:
     with abuse_server(
         threads=8,
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
-        APISEC_RATE_LOGIN_IP="100000/min",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        **UNTHROTTLED,
         APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
         # This machine is shared and slow: a long enough wait that the property, not the load,
         # decides (the bound itself is tested in tests/test_lockout.py), and a hashing slot per

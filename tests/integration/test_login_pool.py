@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.abuse_server import AbuseServer, abuse_server
+from tests.integration.support import UNTHROTTLED
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,10 +38,7 @@ def server(request: pytest.FixtureRequest, template_database: str) -> Iterator[A
         threads=request.param,
         template=template_database,
         WEB_CONCURRENCY="1",
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
-        APISEC_RATE_LOGIN_IP="100000/min",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        **UNTHROTTLED,
         APISEC_HASHING_SLOTS=str(SLOTS),
         APISEC_HASHING_WAIT="5000",
     ) as running:

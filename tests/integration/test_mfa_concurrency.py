@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 import pytest
 
-from tests.integration.support import log_in
+from tests.integration.support import UNTHROTTLED, log_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -41,10 +41,7 @@ def server(deploy: Callable[..., AbstractContextManager[Server]]) -> Iterator[Se
         "mfa_concurrency",
         users=("alice", "bob"),
         password=PASSWORD,
-        APISEC_RATE_ANON="100000/min",
-        APISEC_RATE_USER="100000/min",
-        APISEC_RATE_LOGIN_IP="100000/min",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        **UNTHROTTLED,
         APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
     ) as running:
         yield running

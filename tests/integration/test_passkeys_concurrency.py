@@ -25,7 +25,7 @@ from django_apisec.testing.server import (
     redis_url,
     serve,
 )
-from tests.integration.support import ROOT, log_in
+from tests.integration.support import ROOT, UNTHROTTLED, log_in
 from tests.services import require_services
 from tests.soft_authenticator import SoftAuthenticator
 
@@ -61,10 +61,7 @@ def server() -> Iterator[Server]:
             redis,
             APISEC_WEBAUTHN_RP_ID=RP_ID,
             APISEC_WEBAUTHN_ORIGINS=ORIGIN,
-            APISEC_RATE_ANON="100000/min",
-            APISEC_RATE_USER="100000/min",
-            APISEC_RATE_LOGIN_IP="100000/min",
-            APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+            **UNTHROTTLED,
             APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
         )
         manage = django_env(SETTINGS, env, root=ROOT)

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import LOGIN, PASSWORD
 from tests.integration.abuse_server import AbuseServer, abuse_server
+from tests.integration.support import UNTHROTTLED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -50,10 +51,7 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
         env = {"REDIS_CLUSTER_NODES": group.addresses}
     with abuse_server(
         REDIS_URL="",
-        APISEC_RATE_ANON=f"{LIMIT}/hour",
-        APISEC_RATE_USER="100000/min",
-        APISEC_RATE_LOGIN_IP="100000/min",
-        APISEC_RATE_LOGIN_ACCOUNT="100000/min",
+        **(UNTHROTTLED | {"APISEC_RATE_ANON": f"{LIMIT}/hour"}),
         APISEC_LOCKOUT_THRESHOLD=str(THRESHOLD),
         **env,
     ) as running:
